@@ -1,0 +1,58 @@
+#include <spdlog/spdlog.h>
+
+#include "client/client.hpp"
+#include "client/relay_link.hpp"
+#include "io/stream_pump.hpp"
+
+namespace burrow::client {
+
+io::awaitable<std::string> connect_stdio(ClientOptions options, std::string target) {
+    auto ex = co_await asio::this_coro::executor;
+    auto session = co_await open_relay_session(options, std::make_shared<ClientPeer>());
+    const proto::StreamId id = session->mux().open(target);
+    if (id == 0) co_return "the relay session takes no new streams";
+    asio::steady_timer finished(ex, asio::steady_timer::time_point::max());
+    std::string error;
+    bool done = false;
+    auto pump = std::make_shared<io::StreamPump>(session, id, std::make_unique<io::StdioByteStream>(ex),
+                                                 [&](const std::string& err) {
+                                                     error = err;
+                                                     done = true;
+                                                     finished.cancel();
+                                                 });
+    pump->start(false);
+    session->flush();
+    io::error_code ec;
+    while (!done) co_await finished.async_wait(io::redirect_error(io::use_awaitable, ec));
+    session->close("done");
+    co_return error;
+}
+
+io::awaitable<void> list_endpoints(ClientOptions options, std::function<void(const proto::ListReply&)> print) {
+    auto ex = co_await asio::this_coro::executor;
+    auto peer = std::make_shared<ClientPeer>();
+    asio::steady_timer answered(ex, asio::steady_timer::time_point::max());
+    std::optional<proto::ListReply> reply;
+    std::string failure;
+    peer->on_message = [&](proto::ControlMessage&& msg) {
+        if (auto* r = std::get_if<proto::ListReply>(&msg)) reply = std::move(*r);
+        else if (auto* e = std::get_if<proto::ControlError>(&msg)) failure = e->reason;
+        answered.cancel();
+    };
+    peer->on_end = [&](const std::string& why) {
+        if (failure.empty()) failure = "relay " + options.relay.str() + ": " + why;
+        answered.cancel();
+    };
+    auto session = co_await open_relay_session(options, peer);
+    session->mux().send_control(proto::ListRequest{});
+    session->flush();
+    io::error_code ec;
+    while (!reply && failure.empty()) co_await answered.async_wait(io::redirect_error(io::use_awaitable, ec));
+    peer->on_message = nullptr;
+    peer->on_end = nullptr;
+    session->close("done");
+    if (!reply) throw std::runtime_error(failure);
+    print(*reply);
+}
+
+}  // namespace burrow::client

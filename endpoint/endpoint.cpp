@@ -1,0 +1,139 @@
+#include "endpoint/endpoint.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "io/backoff.hpp"
+#include "io/session.hpp"
+#include "io/stream_pump.hpp"
+
+namespace burrow::endpoint {
+
+using proto::Errc;
+
+class Endpoint::Peer final : public io::SessionHandler {
+public:
+    explicit Peer(std::weak_ptr<Endpoint> owner) : owner_(std::move(owner)) {}
+    void on_stream_opened(io::Session& s, proto::StreamId id, const std::string& target) override {
+        if (auto o = owner_.lock()) o->on_open(s.shared_from_this(), id, target);
+    }
+    void on_control(io::Session& s, proto::ControlMessage&& msg) override {
+        auto o = owner_.lock();
+        if (!o) return;
+        if (std::holds_alternative<proto::Registered>(msg)) {
+            registered = true;
+            spdlog::info("registered as '{}' with relay {}", o->options_.name, o->options_.relay.str());
+            if (o->on_registered_) o->on_registered_();
+        } else if (auto* err = std::get_if<proto::ControlError>(&msg)) {
+            spdlog::error("relay {} refused: {}", o->options_.relay.str(), err->reason);
+            s.close("relay refused: " + err->reason);
+        }
+    }
+    void on_closed(io::Session&, const std::string& why) override {
+        if (auto o = owner_.lock()) {
+            reason = why;
+            o->session_done_.cancel();
+        }
+    }
+    bool registered = false;
+    std::string reason;
+
+private:
+    std::weak_ptr<Endpoint> owner_;
+};
+
+Endpoint::Endpoint(asio::any_io_executor ex, EndpointOptions options, std::function<void()> on_registered)
+    : ex_(std::move(ex)), options_(std::move(options)), on_registered_(std::move(on_registered)), session_done_(ex_) {}
+
+void Endpoint::start() {
+    asio::co_spawn(ex_, [self = shared_from_this()] { return self->keep_connected(); }, [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            spdlog::critical("endpoint: {}", ex.what());
+        }
+    });
+}
+
+void Endpoint::stop() {
+    stopped_ = true;
+    if (session_) session_->close("endpoint stopping");
+    session_done_.cancel();
+}
+
+io::awaitable<void> Endpoint::keep_connected() {
+    io::Backoff backoff;
+    asio::steady_timer pause(ex_);
+    while (!stopped_) {
+        std::string failure;
+        auto peer = std::make_shared<Peer>(weak_from_this());
+        try {
+            auto transport = co_await io::dial_tcp(options_.relay);
+            session_ = std::make_shared<io::Session>(ex_, std::move(transport), proto::Role::initiator,
+                                                     options_.limits, peer);
+            std::vector<std::string> names;
+            for (const auto& [name, addr] : options_.services) names.push_back(name);
+            session_->mux().send_control(proto::Register{options_.name, names});
+            session_->start();
+            session_done_.expires_at(asio::steady_timer::time_point::max());
+            io::error_code ec;
+            while (!session_->closed()) co_await session_done_.async_wait(io::redirect_error(io::use_awaitable, ec));
+            failure = peer->reason;
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        session_.reset();
+        if (stopped_) break;
+        if (peer->registered) backoff.reset();
+        const auto delay = backoff.next();
+        spdlog::warn("relay {}: {}; retrying in {} ms", options_.relay.str(), failure, delay.count());
+        pause.expires_after(delay);
+        io::error_code ec;
+        co_await pause.async_wait(io::redirect_error(io::use_awaitable, ec));
+    }
+}
+
+void Endpoint::on_open(const std::shared_ptr<io::Session>& session, proto::StreamId id, const std::string& target) {
+    std::string name, service;
+    auto& mux = session->mux();
+    if (!proto::parse_target(target, name, service) || name != options_.name) {
+        mux.reject(id, Errc::bad_target, "this is endpoint '" + options_.name + "', not a target for '" + target + "'");
+        return;
+    }
+    const auto it = options_.services.find(service);
+    if (it == options_.services.end()) {
+        mux.reject(id, Errc::unknown_service, "endpoint '" + name + "' has no service '" + service + "'");
+        return;
+    }
+    asio::co_spawn(ex_, connect_service(session, id, target, it->second), asio::detached);
+}
+
+io::awaitable<void> Endpoint::connect_service(std::shared_ptr<io::Session> session, proto::StreamId id,
+                                              std::string target, io::HostPort address) {
+    std::unique_ptr<io::TcpByteStream> local;
+    std::string failure;
+    try {
+        local = co_await io::dial_tcp(address);
+    } catch (const boost::system::system_error& e) {
+        failure = "connecting to " + address.str() + ": " + e.code().message();
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    auto& mux = session->mux();
+    if (session->closed() || !mux.stream_exists(id)) co_return;  // the client gave up meanwhile
+    if (!local) {
+        spdlog::warn("stream {}: {}", target, failure);
+        mux.reject(id, Errc::service_unavailable, failure);
+        session->flush();
+        co_return;
+    }
+    spdlog::debug("stream {}: connected to {}", target, address.str());
+    mux.accept(id);
+    auto pump = std::make_shared<io::StreamPump>(session, id, std::move(local), [target](const std::string& error) {
+        if (!error.empty()) spdlog::debug("stream {} ended: {}", target, error);
+    });
+    pump->start(true);
+    session->flush();
+}
+
+}  // namespace burrow::endpoint

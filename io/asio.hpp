@@ -1,0 +1,30 @@
+#pragma once
+// The one way burrow includes Boost.Asio (STYLE.md S4).
+#include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#if !defined(BOOST_ASIO_HAS_CO_AWAIT)
+#error "burrow needs Asio's C++20 coroutines: build with g++ and -std=c++20"
+#endif
+
+namespace burrow::io {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::redirect_error;
+}  // namespace burrow::io

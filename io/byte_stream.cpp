@@ -1,0 +1,71 @@
+#include "io/byte_stream.hpp"
+
+#include <unistd.h>
+
+namespace burrow::io {
+
+std::string to_string(const tcp::endpoint& ep) {
+    const auto addr = ep.address();
+    const std::string host = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
+    return host + ":" + std::to_string(ep.port());
+}
+
+TcpByteStream::TcpByteStream(tcp::socket socket) : socket_(std::move(socket)) {
+    error_code ec;
+    const auto ep = socket_.remote_endpoint(ec);
+    peer_ = ec ? "?" : to_string(ep);
+    socket_.set_option(tcp::no_delay(true), ec);
+}
+
+awaitable<std::size_t> TcpByteStream::read_some(std::span<std::uint8_t> buf) {
+    error_code ec;
+    const std::size_t n = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()),
+                                                           redirect_error(use_awaitable, ec));
+    if (ec == asio::error::eof) co_return 0;
+    if (ec) throw boost::system::system_error(ec);
+    co_return n;
+}
+
+awaitable<void> TcpByteStream::write_all(std::span<const std::uint8_t> bytes) {
+    co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), use_awaitable);
+}
+
+void TcpByteStream::shutdown_send() noexcept {
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+void TcpByteStream::close() noexcept {
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+}
+
+StdioByteStream::StdioByteStream(asio::any_io_executor ex) : in_(ex, ::dup(STDIN_FILENO)), out_(ex, ::dup(STDOUT_FILENO)) {}
+
+awaitable<std::size_t> StdioByteStream::read_some(std::span<std::uint8_t> buf) {
+    error_code ec;
+    const std::size_t n =
+        co_await in_.async_read_some(asio::buffer(buf.data(), buf.size()), redirect_error(use_awaitable, ec));
+    if (ec == asio::error::eof) co_return 0;
+    if (ec) throw boost::system::system_error(ec);
+    co_return n;
+}
+
+awaitable<void> StdioByteStream::write_all(std::span<const std::uint8_t> bytes) {
+    co_await asio::async_write(out_, asio::buffer(bytes.data(), bytes.size()), use_awaitable);
+}
+
+void StdioByteStream::shutdown_send() noexcept {
+    error_code ignored;
+    out_.close(ignored);
+    ::close(STDOUT_FILENO);  // the dup'ed descriptor alone would keep the pipe open
+}
+
+void StdioByteStream::close() noexcept {
+    error_code ignored;
+    in_.close(ignored);
+    out_.close(ignored);
+}
+
+}  // namespace burrow::io

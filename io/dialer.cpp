@@ -1,0 +1,64 @@
+#include "io/dialer.hpp"
+
+#include <charconv>
+
+namespace burrow::io {
+
+std::string HostPort::str() const {
+    return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::optional<HostPort> parse_host_port(std::string_view text, bool allow_zero) {
+    HostPort hp;
+    std::string_view port;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return std::nullopt;
+        hp.host = std::string(text.substr(1, close - 1));
+        port = text.substr(close + 2);
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        hp.host = std::string(text.substr(0, colon));
+        port = text.substr(colon + 1);
+        if (hp.host.find(':') != std::string::npos) return std::nullopt;
+    }
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (hp.host.empty() || port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535 ||
+        (value == 0 && !allow_zero))
+        return std::nullopt;
+    hp.port = static_cast<std::uint16_t>(value);
+    return hp;
+}
+
+awaitable<std::unique_ptr<TcpByteStream>> dial_tcp(const HostPort& to) {
+    auto ex = co_await asio::this_coro::executor;
+    tcp::resolver resolver(ex);
+    error_code ec;
+    const auto results =
+        co_await resolver.async_resolve(to.host, std::to_string(to.port), redirect_error(use_awaitable, ec));
+    if (ec) throw boost::system::system_error(ec, "resolving " + to.host);
+    tcp::socket socket(ex);
+    co_await asio::async_connect(socket, results, redirect_error(use_awaitable, ec));
+    if (ec) throw boost::system::system_error(ec, "connecting to " + to.str());
+    co_return std::make_unique<TcpByteStream>(std::move(socket));
+}
+
+tcp::acceptor listen_tcp(asio::any_io_executor ex, const HostPort& at) {
+    tcp::resolver resolver(ex);
+    error_code ec;
+    const auto results = resolver.resolve(at.host, std::to_string(at.port), tcp::resolver::passive, ec);
+    if (ec || results.empty()) throw boost::system::system_error(ec, "resolving " + at.host);
+    const tcp::endpoint ep = *results.begin();
+    tcp::acceptor acceptor(ex);
+    acceptor.open(ep.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(ep, ec);
+    if (ec) throw boost::system::system_error(ec, "listening on " + at.str());
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw boost::system::system_error(ec, "listening on " + at.str());
+    return acceptor;
+}
+
+}  // namespace burrow::io

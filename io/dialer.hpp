@@ -1,0 +1,29 @@
+#pragma once
+// Host:port parsing and outbound connections. The transport seam: today a
+// plain TCP ByteStream; the TLS transport wraps what dial() returns.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "io/asio.hpp"
+#include "io/byte_stream.hpp"
+
+namespace burrow::io {
+
+struct HostPort {
+    std::string host;
+    std::uint16_t port = 0;
+    std::string str() const;
+};
+
+// "host:port", "[v6]:port"; with allow_zero, port 0 (pick one) is allowed.
+std::optional<HostPort> parse_host_port(std::string_view text, bool allow_zero = false);
+
+// Resolves and connects; throws system_error naming the address on failure.
+awaitable<std::unique_ptr<TcpByteStream>> dial_tcp(const HostPort& to);
+
+// Binds and listens; throws system_error ("address in use" and the like) on failure.
+tcp::acceptor listen_tcp(asio::any_io_executor ex, const HostPort& at);
+
+}  // namespace burrow::io

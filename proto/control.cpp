@@ -1,0 +1,135 @@
+#include "proto/control.hpp"
+
+#include "proto/wire.hpp"
+
+namespace burrow::proto {
+namespace {
+
+enum class Kind : std::uint8_t { register_ = 1, registered = 2, list_request = 3, list_reply = 4, error = 5 };
+
+void put_names(ByteWriter& w, const std::vector<std::string>& names) {
+    w.u16(static_cast<std::uint16_t>(names.size()));
+    for (const auto& n : names) w.str16(n);
+}
+
+bool get_name(ByteReader& r, std::string& out) {
+    return r.str16(out, kMaxNameLen) && is_valid_name(out);
+}
+
+bool get_names(ByteReader& r, std::vector<std::string>& out) {
+    std::uint16_t count = 0;
+    if (!r.u16(count) || count > kMaxServices) return false;
+    out.resize(count);
+    for (auto& n : out)
+        if (!get_name(r, n)) return false;
+    return true;
+}
+
+struct Encoder {
+    ByteWriter& w;
+    void operator()(const Register& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::register_));
+        w.str16(m.name);
+        put_names(w, m.services);
+    }
+    void operator()(const Registered& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::registered));
+        w.str16(m.name);
+    }
+    void operator()(const ListRequest&) { w.u8(static_cast<std::uint8_t>(Kind::list_request)); }
+    void operator()(const ListReply& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::list_reply));
+        w.u16(static_cast<std::uint16_t>(m.endpoints.size()));
+        for (const auto& e : m.endpoints) {
+            w.str16(e.name);
+            put_names(w, e.services);
+        }
+    }
+    void operator()(const ControlError& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::error));
+        w.u16(static_cast<std::uint16_t>(m.code));
+        w.str16(m.reason.substr(0, kMaxReasonLen));
+    }
+};
+
+}  // namespace
+
+bool is_valid_name(std::string_view name) noexcept {
+    if (name.empty() || name.size() > kMaxNameLen || name[0] == '.' || name[0] == '-') return false;
+    for (char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                        c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+bool parse_target(std::string_view target, std::string& endpoint, std::string& service) {
+    const auto slash = target.find('/');
+    if (slash == std::string_view::npos) return false;
+    const auto e = target.substr(0, slash);
+    const auto s = target.substr(slash + 1);
+    if (!is_valid_name(e) || !is_valid_name(s)) return false;
+    endpoint.assign(e);
+    service.assign(s);
+    return true;
+}
+
+std::vector<std::uint8_t> encode_control(const ControlMessage& msg) {
+    std::vector<std::uint8_t> out;
+    ByteWriter w(out);
+    std::visit(Encoder{w}, msg);
+    return out;
+}
+
+std::error_code decode_control(std::span<const std::uint8_t> payload, ControlMessage& out) noexcept {
+    try {
+        ByteReader r(payload);
+        std::uint8_t kind = 0;
+        if (!r.u8(kind)) return Errc::malformed_frame;
+        bool ok = false;
+        switch (static_cast<Kind>(kind)) {
+            case Kind::register_: {
+                Register m;
+                ok = get_name(r, m.name) && get_names(r, m.services);
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::registered: {
+                Registered m;
+                ok = get_name(r, m.name);
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::list_request:
+                ok = true;
+                out = ListRequest{};
+                break;
+            case Kind::list_reply: {
+                ListReply m;
+                std::uint16_t count = 0;
+                ok = r.u16(count) && count <= kMaxListEntries;
+                if (ok) m.endpoints.resize(count);
+                for (std::size_t i = 0; ok && i < count; ++i)
+                    ok = get_name(r, m.endpoints[i].name) && get_names(r, m.endpoints[i].services);
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::error: {
+                ControlError m;
+                std::uint16_t code = 0;
+                ok = r.u16(code) && r.str16(m.reason, kMaxReasonLen);
+                m.code = errc_from_wire(code);
+                if (ok) out = std::move(m);
+                break;
+            }
+            default: return Errc::malformed_frame;
+        }
+        if (!ok || !r.at_end()) return Errc::malformed_frame;
+        return {};
+    } catch (const std::bad_alloc&) {
+        return Errc::overloaded;
+    }
+}
+
+}  // namespace burrow::proto

@@ -1,0 +1,199 @@
+#pragma once
+// The stream multiplexer as a state machine without I/O (docs/PROTOCOL.md §3-4).
+//
+// Bytes from the transport go in through receive(); what happened comes out
+// of poll_event(); the application acts with open/accept/reject/send/finish/
+// reset/grant; bytes for the transport come out of pending_output(). Time is
+// never read here. Every count the peer can drive is bounded by MuxLimits.
+//
+// Credit: a receiver grants each stream `stream_window` bytes at open, plus
+// `session_window` bytes for the session as a whole. A sender never queues a
+// byte it has no credit for (send() accepts at most send_capacity()); data
+// beyond credit from the peer resets that stream (stream credit) or ends the
+// session (session credit). Credit goes back to the peer only when the
+// application calls grant(): for every byte it received in a StreamData
+// event, whether it used or discarded it.
+//
+// Output fairness: control frames go first; stream data is interleaved round
+// robin, at most `write_quantum` bytes per stream per turn, so one bulk stream
+// cannot hold back a keystroke on another.
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "proto/control.hpp"
+#include "proto/errc.hpp"
+#include "proto/frame.hpp"
+#include "proto/frame_reader.hpp"
+
+namespace burrow::proto {
+
+inline constexpr std::uint16_t kProtocolVersion = 1;
+
+// The side that dialed the transport is the initiator; it opens odd stream ids.
+enum class Role : std::uint8_t { initiator, acceptor };
+
+struct MuxLimits {
+    std::uint32_t stream_window = 1024 * 1024;       // receive credit granted per stream
+    std::uint32_t session_window = 32 * 1024 * 1024; // receive credit granted per session
+    std::uint32_t max_frame_payload = 16 * 1024;     // largest payload accepted (<= 64 KiB)
+    std::uint32_t max_streams = 1024;                // concurrent streams the peer may open
+    std::uint32_t write_quantum = 16 * 1024;         // round-robin turn per stream
+    std::size_t max_control_backlog = 256 * 1024;    // unsent control bytes before GOAWAY(overloaded)
+    std::size_t output_chunk = 64 * 1024;            // pending_output() hands out about this much
+};
+
+// Events, in the order the peer's frames caused them.
+struct Ready {};  // both HELLOs seen: the session is up
+struct StreamOpened {
+    StreamId stream;
+    std::string target;
+};
+struct StreamAccepted {
+    StreamId stream;
+};
+struct StreamRejected {
+    StreamId stream;
+    Errc code;
+    std::string reason;
+};
+struct StreamData {
+    StreamId stream;
+    std::vector<std::uint8_t> bytes;
+};
+struct StreamFin {
+    StreamId stream;
+};
+struct StreamReset {  // by the peer, or by this mux when the peer broke the stream's rules
+    StreamId stream;
+    Errc code;
+    std::string reason;
+};
+struct StreamWritable {  // send credit came back after send() was cut short
+    StreamId stream;
+};
+struct ControlReceived {
+    ControlMessage message;
+};
+struct PongReceived {
+    std::uint64_t payload;
+};
+struct GoAwayReceived {
+    Errc code;
+    std::string reason;
+};
+
+using MuxEvent = std::variant<Ready, StreamOpened, StreamAccepted, StreamRejected, StreamData, StreamFin,
+                              StreamReset, StreamWritable, ControlReceived, PongReceived, GoAwayReceived>;
+
+class Mux {
+public:
+    Mux(Role role, MuxLimits limits = {});
+
+    // Feeds transport bytes. On a session-fatal error, GOAWAY is queued, the
+    // error is returned and every later call is a no-op returning it again.
+    std::error_code receive(std::span<const std::uint8_t> bytes);
+    std::optional<MuxEvent> poll_event();
+
+    // Opens a stream to `target`; 0 when the session cannot open one (closing,
+    // ids used up, target longer than 255 bytes).
+    StreamId open(std::string_view target);
+    void accept(StreamId id);
+    void reject(StreamId id, Errc code, std::string_view reason);
+    // Queues up to send_capacity(id) bytes; returns how many it took.
+    std::size_t send(StreamId id, std::span<const std::uint8_t> bytes);
+    std::size_t send_capacity(StreamId id) const noexcept;
+    // Asks for a StreamWritable event once the stream's capacity is above zero again.
+    void want_writable(StreamId id) noexcept;
+    void finish(StreamId id);  // half-close: no more data from this side
+    void reset(StreamId id, Errc code, std::string_view reason);
+    void grant(StreamId id, std::size_t bytes);  // the application is done with these bytes
+
+    void ping(std::uint64_t payload);
+    void goaway(Errc code, std::string_view reason);  // no new streams either way; existing ones go on
+    void send_control(const ControlMessage& message);
+
+    // Bytes to write; stable until consume_output(), frames queued meanwhile go behind.
+    std::span<const std::uint8_t> pending_output();
+    void consume_output(std::size_t n);
+    bool has_output() const noexcept;
+
+    bool failed() const noexcept { return static_cast<bool>(failure_); }
+    bool ready() const noexcept { return peer_hello_seen_; }
+    bool peer_going_away() const noexcept { return peer_goaway_; }
+    std::size_t stream_count() const noexcept { return streams_.size(); }
+    bool stream_exists(StreamId id) const noexcept { return streams_.count(id) != 0; }
+    // Bytes queued for sending, in stream buffers and output: bounded by credit + control backlog.
+    std::size_t buffered_bytes() const noexcept;
+
+private:
+    enum class Phase : std::uint8_t { opening, open };
+    struct Stream {
+        Phase phase = Phase::opening;
+        bool peer_opened = false;
+        std::int64_t send_credit = 0;             // the peer's remaining grant to us
+        std::uint32_t recv_remaining = 0;         // our remaining grant to the peer
+        std::uint32_t recv_to_grant = 0;          // consumed, not yet granted back
+        std::deque<std::uint8_t> send_buf;
+        bool fin_queued = false;                  // finish() called
+        bool fin_sent = false;
+        bool fin_received = false;
+        bool blocked = false;                     // send() was cut short by credit
+        bool scheduled = false;                   // in ready_
+    };
+
+    std::error_code on_frame(const FrameHeader& h, std::span<const std::uint8_t> payload);
+    std::error_code on_hello(std::span<const std::uint8_t> payload);
+    std::error_code on_open(const FrameHeader& h, std::span<const std::uint8_t> payload);
+    std::error_code on_accept(const FrameHeader& h, std::span<const std::uint8_t> payload);
+    std::error_code on_reject(const FrameHeader& h, std::span<const std::uint8_t> payload);
+    std::error_code on_data(const FrameHeader& h, std::span<const std::uint8_t> payload);
+    std::error_code on_window(const FrameHeader& h, std::span<const std::uint8_t> payload);
+    std::error_code on_reset(const FrameHeader& h, std::span<const std::uint8_t> payload);
+    std::error_code on_ping(const FrameHeader& h, std::span<const std::uint8_t> payload);
+    std::error_code on_goaway(std::span<const std::uint8_t> payload);
+    std::error_code on_control(std::span<const std::uint8_t> payload);
+
+    std::error_code fail(Errc code, std::string_view reason);
+    bool is_peer_id(StreamId id) const noexcept;
+    bool was_used(StreamId id) const noexcept;  // opened at some time by either side
+    Stream* find(StreamId id) noexcept;
+    void queue_frame(FrameType type, std::uint8_t flags, StreamId id, std::span<const std::uint8_t> payload);
+    void queue_coded(FrameType type, StreamId id, Errc code, std::string_view reason);
+    void queue_window(StreamId id, std::uint32_t increment);
+    void schedule(StreamId id, Stream& s);
+    void close_if_done(StreamId id, Stream& s);
+    void erase(StreamId id);
+    void wake_blocked();
+    void fill_output();
+
+    Role role_;
+    MuxLimits limits_;
+    FrameReader reader_;
+    std::unordered_map<StreamId, Stream> streams_;
+    std::deque<MuxEvent> events_;
+    std::vector<std::uint8_t> control_out_;  // frames waiting to enter out_, ahead of data
+    std::vector<std::uint8_t> out_;          // handed out by pending_output()
+    std::size_t out_taken_ = 0;              // bytes of out_ already consumed
+    std::deque<StreamId> ready_;             // streams with data or FIN to send
+    StreamId next_local_id_;
+    StreamId last_peer_id_ = 0;
+    std::uint32_t peer_streams_ = 0;         // live streams the peer opened
+    std::int64_t session_send_credit_ = 0;
+    std::uint32_t session_recv_remaining_;
+    std::uint32_t session_recv_to_grant_ = 0;
+    std::uint32_t peer_max_payload_ = 0;
+    bool peer_hello_seen_ = false;
+    bool local_goaway_ = false;
+    bool peer_goaway_ = false;
+    std::error_code failure_;
+};
+
+}  // namespace burrow::proto

@@ -1,0 +1,36 @@
+#pragma once
+// Which endpoint name is served by which live session, and with what services.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proto/control.hpp"
+
+namespace burrow::io {
+class Session;
+}
+
+namespace burrow::relay {
+
+class Registry {
+public:
+    struct Entry {
+        std::weak_ptr<io::Session> session;
+        std::vector<std::string> services;  // sorted
+    };
+
+    // Binds `name` to `session`; false if another live session holds it.
+    bool add(const std::string& name, std::vector<std::string> services, const std::shared_ptr<io::Session>& session);
+    // Drops every name bound to `session`; returns them.
+    std::vector<std::string> remove_session(const io::Session* session);
+    // The live session for `name`, or null.
+    const Entry* find(const std::string& name) const;
+    std::vector<proto::EndpointInfo> list() const;
+    std::size_t size() const noexcept { return entries_.size(); }
+
+private:
+    std::map<std::string, Entry> entries_;
+};
+
+}  // namespace burrow::relay

@@ -1,0 +1,143 @@
+#include "relay/splice.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace burrow::relay {
+
+class Splice::Half final : public io::StreamHandler {
+public:
+    Half(std::shared_ptr<Splice> owner, int side) : owner_(std::move(owner)), side_(side) {}
+    void on_accepted() override { owner_->on_accepted(side_); }
+    void on_rejected(proto::Errc c, const std::string& r) override { owner_->on_rejected(side_, c, r); }
+    void on_data(std::vector<std::uint8_t>&& b) override { owner_->on_data(side_, std::move(b)); }
+    void on_fin() override { owner_->on_fin(side_); }
+    void on_reset(proto::Errc c, const std::string& r) override { owner_->on_reset(side_, c, r); }
+    void on_writable() override { owner_->on_writable(side_); }
+    void on_session_closed(const std::string& why) override { owner_->on_session_closed(side_, why); }
+
+private:
+    std::shared_ptr<Splice> owner_;
+    int side_;
+};
+
+Splice::Splice(std::shared_ptr<io::Session> client, proto::StreamId client_id, std::shared_ptr<io::Session> endpoint,
+               proto::StreamId endpoint_id, std::string target)
+    : target_(std::move(target)) {
+    sides_[0].session = std::move(client);
+    sides_[0].id = client_id;
+    sides_[1].session = std::move(endpoint);
+    sides_[1].id = endpoint_id;
+}
+
+void Splice::start(std::shared_ptr<io::Session> client, proto::StreamId client_id,
+                   std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id, std::string target) {
+    auto splice = std::make_shared<Splice>(client, client_id, endpoint, endpoint_id, std::move(target));
+    client->attach(client_id, std::make_shared<Half>(splice, 0));
+    endpoint->attach(endpoint_id, std::make_shared<Half>(splice, 1));
+    endpoint->flush();
+}
+
+void Splice::on_accepted(int side) {
+    if (side != 1 || accepted_) return;
+    accepted_ = true;
+    auto& c = sides_[0];
+    c.session->mux().accept(c.id);
+    c.session->flush();
+}
+
+void Splice::on_rejected(int side, proto::Errc code, const std::string& reason) {
+    sides_[side].detached = true;  // the session drops a rejected stream's handler itself
+    auto& c = sides_[0];
+    if (side == 1 && !c.detached) {
+        spdlog::info("stream {} from {}: refused by the endpoint: {}", target_, c.session->peer(), reason);
+        c.session->mux().reject(c.id, code, reason);
+        c.session->flush();
+        c.detached = true;
+        c.session->detach(c.id);
+    }
+}
+
+void Splice::on_data(int side, std::vector<std::uint8_t>&& bytes) {
+    sides_[side].pending.push_back(std::move(bytes));
+    forward(side);
+}
+
+void Splice::on_fin(int side) {
+    sides_[side].fin_in = true;
+    forward(side);
+}
+
+void Splice::on_writable(int side) { forward(1 - side); }
+
+void Splice::on_reset(int side, proto::Errc code, const std::string& reason) {
+    sides_[side].detached = true;
+    abort_other(side, code, reason);
+}
+
+void Splice::on_session_closed(int side, const std::string& why) {
+    sides_[side].detached = true;
+    const std::string reason = side == 0 ? "the client went away" : "the endpoint went offline (" + why + ")";
+    abort_other(side, proto::Errc::session_closed, reason);
+}
+
+void Splice::forward(int from) {
+    Side& src = sides_[from];
+    Side& dst = sides_[1 - from];
+    if (dst.detached) return;
+    auto& out = dst.session->mux();
+    std::size_t handed = 0;
+    while (!src.pending.empty()) {
+        auto& front = src.pending.front();
+        const auto rest = std::span<const std::uint8_t>(front).subspan(src.front_offset);
+        const std::size_t n = out.send(dst.id, rest);
+        handed += n;
+        src.front_offset += n;
+        if (src.front_offset < front.size()) break;
+        src.pending.pop_front();
+        src.front_offset = 0;
+    }
+    if (src.pending.empty() && src.fin_in && !dst.fin_out) {
+        out.finish(dst.id);
+        dst.fin_out = true;
+    }
+    if (handed > 0) {
+        src.session->mux().grant(src.id, handed);
+        src.session->flush();
+    }
+    dst.session->flush();
+    finish_if_done();
+}
+
+void Splice::abort_other(int side, proto::Errc code, const std::string& reason) {
+    Side& other = sides_[1 - side];
+    if (!other.detached) {
+        auto& mux = other.session->mux();
+        if (side == 1 && !accepted_)
+            mux.reject(other.id, code, reason);
+        else
+            mux.reset(other.id, code, reason);
+        other.session->flush();
+    }
+    detach_all();
+}
+
+void Splice::finish_if_done() {
+    const auto done = [](const Side& s) { return s.fin_in && s.fin_out && s.pending.empty(); };
+    if (done(sides_[0]) && done(sides_[1])) detach_all();
+}
+
+void Splice::detach_all() {
+    auto self = shared_from_this();  // the halves hold the last references
+    for (auto& s : sides_) {
+        std::size_t held = 0;  // never handed on: free the session credit it took
+        for (const auto& chunk : s.pending) held += chunk.size();
+        if (held > 0) s.session->mux().grant(s.id, held - s.front_offset);
+        s.pending.clear();
+        s.front_offset = 0;
+        if (s.detached) continue;
+        s.detached = true;
+        s.session->detach(s.id);
+    }
+}
+
+}  // namespace burrow::relay
