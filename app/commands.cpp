@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <iostream>
 
 #include "app/config.hpp"
+#include "app/keys.hpp"
 #include "client/client.hpp"
+#include "crypto/known_peers.hpp"
 #include "endpoint/endpoint.hpp"
 #include "io/asio.hpp"
+#include "io/tls_stream.hpp"
 #include "relay/relay.hpp"
 
 namespace burrow::app {
@@ -28,38 +30,92 @@ io::HostPort address(const std::string& text, const std::string& what, bool allo
     return *hp;
 }
 
-// Runs the io_context until `stop` is called or SIGINT/SIGTERM arrives.
-void run_until_signal(io::asio::io_context& ctx, std::function<void()> on_signal) {
-    io::asio::signal_set signals(ctx, SIGINT, SIGTERM);
-    signals.async_wait([&](const io::error_code& ec, int sig) {
+// How a role stops: `drain` ends new work, `idle` says when the old is done,
+// `stop` ends everything at once.
+struct Shutdown {
+    std::function<void()> drain;
+    std::function<bool()> idle;
+    std::function<void()> stop;
+};
+
+constexpr auto kDrainDeadline = std::chrono::seconds(30);
+
+// Runs the io_context until the role is stopped. The first SIGTERM/SIGINT
+// drains (open streams may finish, for kDrainDeadline at most); a second one
+// stops at once. SIGHUP calls `on_reload` if given.
+void run_until_signal(io::asio::io_context& ctx, Shutdown shutdown, std::function<void()> on_reload = {}) {
+    io::asio::signal_set stop(ctx, SIGINT, SIGTERM);
+    io::asio::steady_timer poll(ctx);
+    const auto deadline_at = std::make_shared<std::chrono::steady_clock::time_point>();
+    std::function<void()> check = [&] {
+        if (shutdown.idle() || std::chrono::steady_clock::now() >= *deadline_at) {
+            if (!shutdown.idle()) spdlog::warn("drain deadline reached: closing the streams still open");
+            shutdown.stop();
+            ctx.stop();
+            return;
+        }
+        poll.expires_after(std::chrono::milliseconds(100));
+        poll.async_wait([&](const io::error_code& ec) {
+            if (!ec) check();
+        });
+    };
+    stop.async_wait([&](const io::error_code& ec, int sig) {
         if (ec) return;
-        spdlog::info("signal {}: stopping", sig);
-        on_signal();
-        ctx.stop();
+        spdlog::info("signal {}: draining (send it again to stop at once)", sig);
+        shutdown.drain();
+        *deadline_at = std::chrono::steady_clock::now() + kDrainDeadline;
+        check();
+        stop.async_wait([&](const io::error_code& ec2, int) {
+            if (ec2) return;
+            spdlog::info("second signal: stopping now");
+            shutdown.stop();
+            ctx.stop();
+        });
     });
+    io::asio::signal_set hup(ctx, SIGHUP);
+    std::function<void()> wait_hup = [&] {
+        hup.async_wait([&](const io::error_code& ec, int) {
+            if (ec) return;
+            if (on_reload) on_reload();
+            wait_hup();
+        });
+    };
+    wait_hup();
     ctx.run();
 }
 
 std::string default_client_config() {
-    const char* home = std::getenv("HOME");
-    if (!home) return {};
-    const auto path = std::filesystem::path(home) / ".config/burrow/client.toml";
+    const auto path = std::filesystem::path(crypto::config_dir()) / "client.toml";
     return std::filesystem::exists(path) ? path.string() : std::string{};
 }
 
+io::RelayTrust relay_trust(const std::string& flag, const std::optional<std::string>& from_file,
+                           const std::string& file) {
+    io::RelayTrust trust;
+    trust.known_relays = crypto::default_known_relays_path();
+    if (!flag.empty()) trust.pinned = parse_public_key(flag, "--relay-key");
+    else if (from_file) trust.pinned = parse_public_key(*from_file, file + ": relay_key");
+    return trust;
+}
+
 client::ClientOptions client_options(const ClientArgs& args, std::vector<std::string>* forwards = nullptr) {
-    std::string relay = args.relay;
+    ClientFile file;
     const std::string path = args.config.empty() ? default_client_config() : args.config;
-    if (!path.empty()) {
-        auto file = load_client_file(path);
-        if (relay.empty() && file.relay) relay = *file.relay;
-        if (forwards) forwards->insert(forwards->begin(), file.forward.begin(), file.forward.end());
-    }
+    if (!path.empty()) file = load_client_file(path);
+    if (forwards) forwards->insert(forwards->begin(), file.forward.begin(), file.forward.end());
+    std::string relay = !args.relay.empty() ? args.relay : file.relay.value_or("");
     if (relay.empty())
         if (const char* env = std::getenv("BURROW_RELAY")) relay = env;
     if (relay.empty()) throw UsageError("no relay given: use --relay HOST:PORT, BURROW_RELAY or a client config");
     client::ClientOptions options;
     options.relay = address(relay, "relay");
+    options.trust = relay_trust(args.relay_key, file.relay_key, path);
+    options.identity = std::make_shared<crypto::Identity>(
+        load_or_create_identity(!args.key.empty() ? args.key : file.key_file.value_or("")));
+    options.tls = std::make_shared<io::TlsContext>(*options.identity, false);
+    for (const auto& [name, text] : file.endpoint_keys)
+        options.endpoint_keys[name] = parse_public_key(text, path + ": [endpoints] " + name);
+    options.known_endpoints = crypto::default_known_endpoints_path();
     return options;
 }
 
@@ -86,25 +142,96 @@ void run_to_end(io::awaitable<void> task) {
     if (failure) std::rethrow_exception(failure);
 }
 
+struct RelaySetup {
+    relay::RelayOptions options;
+    std::string key_file;
+};
+
+RelaySetup relay_setup(const RelayArgs& args) {
+    RelaySetup setup;
+    auto& options = setup.options;
+    std::string listen = "127.0.0.1:7443";
+    RelayFile file;
+    if (!args.config.empty()) file = load_relay_file(args.config);
+    if (file.listen) listen = *file.listen;
+    if (!args.listen.empty()) listen = args.listen;
+    options.listen = address(listen, "listen address", true);
+    setup.key_file = !args.key.empty() ? args.key : file.key_file.value_or("");
+    std::vector<relay::EndpointGrant> endpoints;
+    for (const auto& e : file.endpoints) {
+        if (!proto::is_valid_name(e.name)) throw ConfigError(e.where + ": endpoint name '" + e.name + "' is not valid");
+        endpoints.push_back({e.name, parse_public_key(e.key, e.where)});
+        for (std::size_t i = 0; i + 1 < endpoints.size(); ++i)
+            if (endpoints[i].name == e.name && endpoints[i].key != endpoints.back().key)
+                throw ConfigError(e.where + ": endpoint name '" + e.name + "' is given to two keys");
+    }
+    std::vector<relay::ClientGrant> clients;
+    for (const auto& c : file.clients) clients.push_back({c.name, parse_public_key(c.key, c.where), c.allow});
+    options.policy = relay::Policy(std::move(endpoints), std::move(clients));
+    const auto limit = [&](const char* key, auto fallback) {
+        const auto it = file.limits.find(key);
+        return it == file.limits.end() ? fallback : static_cast<decltype(fallback)>(it->second);
+    };
+    options.limits.handshake_timeout = std::chrono::milliseconds(limit("handshake_timeout_ms", 10000L));
+    options.limits.max_unauthenticated = limit("max_unauthenticated", options.limits.max_unauthenticated);
+    options.limits.max_unauthenticated_per_source =
+        limit("max_unauthenticated_per_source", options.limits.max_unauthenticated_per_source);
+    options.limits.stream_opens_per_second = limit("stream_opens_per_second", options.limits.stream_opens_per_second);
+    options.limits.stream_open_burst = 2 * options.limits.stream_opens_per_second;
+    options.mux.max_streams = limit("max_streams_per_session", options.mux.max_streams);
+    options.mux.max_frame_payload = limit("max_frame", options.mux.max_frame_payload);
+    options.mux.stream_window = limit("stream_window", options.mux.stream_window);
+    options.mux.session_window = limit("session_window", options.mux.session_window);
+    if (options.mux.max_frame_payload < 1024 || options.mux.max_frame_payload > 65536)
+        throw ConfigError(args.config + ": [limits] max_frame must be within 1024..65536");
+    return setup;
+}
+
 }  // namespace
 
 int run_relay(const RelayArgs& args) {
-    relay::RelayOptions options;
-    std::string listen = "127.0.0.1:7443";
-    if (!args.config.empty()) {
-        const auto file = load_relay_file(args.config);
-        if (file.listen) listen = *file.listen;
-    }
-    if (!args.listen.empty()) listen = args.listen;
-    options.listen = address(listen, "listen address", true);
+    auto setup = relay_setup(args);
+    auto identity = load_or_create_identity(setup.key_file);
     io::asio::io_context ctx;
-    auto relay = std::make_shared<relay::Relay>(ctx.get_executor(), options);
+    auto relay = std::make_shared<relay::Relay>(ctx.get_executor(), setup.options, identity);
     relay->start();
-    say("listening on " + relay->bound().str());
-    spdlog::info("relay listening on {}", relay->bound().str());
-    run_until_signal(ctx, [&] { relay->stop(); });
+    say("listening on " + relay->bound().str() + " key " + relay->key().to_text());
+    spdlog::info("relay listening on {} with key {}", relay->bound().str(), relay->key().fingerprint());
+    run_until_signal(
+        ctx, Shutdown{[&] { relay->drain(); }, [&] { return relay->idle(); }, [&] { relay->stop(); }},
+        [&] {
+            if (args.config.empty()) return spdlog::warn("SIGHUP: no config file to reload");
+            try {
+                relay->reload(relay_setup(args).options);
+            } catch (const std::exception& e) {
+                spdlog::error("reload refused, the old configuration stays in force: {}", e.what());
+            }
+        });
     return 0;
 }
+
+namespace {
+
+std::map<std::string, endpoint::Service> endpoint_services(const EndpointArgs& args, const EndpointFile& file) {
+    std::map<std::string, endpoint::Service> services;
+    for (const auto& [name, entry] : file.services) {
+        if (!proto::is_valid_name(name)) throw ConfigError(args.config + ": service name '" + name + "' is not valid");
+        auto hp = io::parse_host_port(entry.address);
+        if (!hp) throw ConfigError(args.config + ": service '" + name + "': '" + entry.address + "' is not HOST:PORT");
+        services[name] = endpoint::Service{*hp, entry.e2e};
+    }
+    for (const auto& s : args.services) {
+        const auto eq = s.find('=');
+        if (eq == std::string::npos || !proto::is_valid_name(s.substr(0, eq)))
+            throw UsageError("--service '" + s + "': expected NAME=HOST:PORT");
+        services[s.substr(0, eq)] = endpoint::Service{address(s.substr(eq + 1), "--service " + s.substr(0, eq))};
+    }
+    if (services.size() > proto::kMaxServices)
+        throw UsageError("at most " + std::to_string(proto::kMaxServices) + " services per endpoint");
+    return services;
+}
+
+}  // namespace
 
 int run_endpoint(const EndpointArgs& args) {
     EndpointFile file;
@@ -117,33 +244,35 @@ int run_endpoint(const EndpointArgs& args) {
     const std::string relay = !args.relay.empty() ? args.relay : file.relay.value_or("");
     if (relay.empty()) throw UsageError("no relay given: use --relay HOST:PORT or relay = \"...\" in the config");
     options.relay = address(relay, "relay");
-    for (const auto& [name, addr] : file.services) {
-        if (!proto::is_valid_name(name)) throw ConfigError(args.config + ": service name '" + name + "' is not valid");
-        auto hp = io::parse_host_port(addr);
-        if (!hp) throw ConfigError(args.config + ": service '" + name + "': '" + addr + "' is not HOST:PORT");
-        options.services[name] = *hp;
-    }
-    for (const auto& s : args.services) {
-        const auto eq = s.find('=');
-        if (eq == std::string::npos || !proto::is_valid_name(s.substr(0, eq)))
-            throw UsageError("--service '" + s + "': expected NAME=HOST:PORT");
-        options.services[s.substr(0, eq)] = address(s.substr(eq + 1), "--service " + s.substr(0, eq));
-    }
-    if (options.services.size() > proto::kMaxServices)
-        throw UsageError("at most " + std::to_string(proto::kMaxServices) + " services per endpoint");
+    options.trust = relay_trust(args.relay_key, file.relay_key, args.config);
+    options.services = endpoint_services(args, file);
+    auto identity = load_or_create_identity(!args.key.empty() ? args.key : file.key_file.value_or(""));
+    spdlog::info("endpoint '{}' with key {}", options.name, identity.public_key().fingerprint());
     io::asio::io_context ctx;
-    auto ep = std::make_shared<endpoint::Endpoint>(ctx.get_executor(), options, [&] {
+    auto ep = std::make_shared<endpoint::Endpoint>(ctx.get_executor(), options, identity, [&] {
         say("registered as " + options.name + " with relay " + options.relay.str());
     });
     ep->start();
-    run_until_signal(ctx, [&] { ep->stop(); });
+    run_until_signal(
+        ctx, Shutdown{[&] { ep->drain(); }, [&] { return ep->idle(); }, [&] { ep->stop(); }},
+        [&] {
+            if (args.config.empty()) return spdlog::warn("SIGHUP: no config file to reload");
+            try {
+                ep->update_services(endpoint_services(args, load_endpoint_file(args.config)));
+                spdlog::info("services reloaded from {}", args.config);
+            } catch (const std::exception& e) {
+                spdlog::error("reload refused, the old services stay in force: {}", e.what());
+            }
+        });
     return 0;
 }
 
 int run_forward(const ClientArgs& args, const std::vector<std::string>& spec_texts) {
     std::vector<std::string> texts = spec_texts;
-    const auto options = client_options(args, &texts);
     std::vector<client::ForwardSpec> specs;
+    for (const auto& t : spec_texts)
+        if (!client::parse_forward_spec(t)) throw UsageError("bad -L '" + t + "': expected [bind:]port:endpoint:service");
+    const auto options = client_options(args, &texts);
     for (const auto& t : texts) {
         auto spec = client::parse_forward_spec(t);
         if (!spec) throw UsageError("bad -L '" + t + "': expected [bind:]port:endpoint:service");
@@ -164,7 +293,7 @@ int run_forward(const ClientArgs& args, const std::vector<std::string>& spec_tex
             fwd->stop();
             ctx.stop();
         });
-    run_until_signal(ctx, [&] { fwd->stop(); });
+    run_until_signal(ctx, Shutdown{[&] { fwd->drain(); }, [&] { return fwd->idle(); }, [&] { fwd->stop(); }});
     if (failure) std::rethrow_exception(failure);
     return 0;
 }

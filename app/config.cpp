@@ -1,6 +1,11 @@
 #include "app/config.hpp"
 
-#include <regex>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <set>
 #include <toml.hpp>
 
@@ -13,20 +18,52 @@ std::string where(const toml::value& v) {
 }
 
 // toml11's messages span several lines; burrow reports one: "file:line: what".
+// They look like "[error] toml::parse_x: what\n --> file\n   3 | text\n ...".
 std::string one_line(const std::string& path, const std::string& message) {
-    std::smatch m;
     std::string line = "?";
-    static const std::regex line_re(R"(\n\s*(\d+) \|)");
-    if (std::regex_search(message, m, line_re)) line = m[1];
+    for (std::size_t nl = message.find('\n'); nl != std::string::npos; nl = message.find('\n', nl + 1)) {
+        std::size_t i = nl + 1;
+        while (i < message.size() && message[i] == ' ') ++i;
+        const std::size_t digits = i;
+        while (i < message.size() && std::isdigit(static_cast<unsigned char>(message[i]))) ++i;
+        if (i > digits && message.compare(i, 2, " |") == 0) {
+            line = message.substr(digits, i - digits);
+            break;
+        }
+    }
     std::string first = message.substr(0, message.find('\n'));
-    static const std::regex tag_re(R"(^\[error\]\s*(toml::[a-z_:]+:\s*)?)");
-    first = std::regex_replace(first, tag_re, "");
+    if (first.rfind("[error]", 0) == 0) first.erase(0, first.find_first_not_of(' ', 7));
+    if (first.rfind("toml::", 0) == 0 && first.find(": ") != std::string::npos) first.erase(0, first.find(": ") + 2);
     return path + ":" + line + ": " + first;
 }
 
+// TOML files are UTF-8 without control characters other than tab, LF and CR.
+// Checked before toml11 sees the text: its parser reads past the end of the
+// buffer on some invalid bytes (found by tests/fuzz/config_fuzz.cpp).
+void check_text(const std::string& path, const std::string& text) {
+    std::size_t line = 1;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') ++line;
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        bool ok = len != 0 && i + len <= text.size() && !(c < 0x20 && c != '\t' && c != '\n' && c != '\r') &&
+                  c != 0x7f && c != 0xc0 && c != 0xc1 && c < 0xf5;
+        for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+        if (!ok) throw ConfigError(path + ":" + std::to_string(line) + ": not valid UTF-8 text");
+        i += len;
+    }
+}
+
 toml::value parse_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(path + ": cannot open: " + std::strerror(errno));
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    const std::string text = buffer.str();
+    check_text(path, text);
+    std::istringstream stream(text);
     try {
-        return toml::parse(path);
+        return toml::parse(stream, path);
     } catch (const toml::syntax_error& e) {
         throw ConfigError(one_line(path, e.what()));
     } catch (const std::runtime_error& e) {
@@ -39,32 +76,122 @@ void reject_unknown(const toml::value& table, const std::set<std::string>& known
         if (!known.count(key)) throw ConfigError(where(value) + ": unknown key '" + key + "' in " + what);
 }
 
+const toml::value* get(const toml::value& table, const std::string& key) {
+    return table.contains(key) ? &table.at(key) : nullptr;
+}
+
 std::optional<std::string> get_string(const toml::value& table, const std::string& key) {
-    if (!table.contains(key)) return std::nullopt;
-    const auto& v = table.at(key);
-    if (!v.is_string()) throw ConfigError(where(v) + ": '" + key + "' must be a string");
-    return v.as_string().str;
+    const auto* v = get(table, key);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) throw ConfigError(where(*v) + ": '" + key + "' must be a string");
+    return v->as_string().str;
+}
+
+std::string need_string(const toml::value& table, const std::string& key, const std::string& what) {
+    auto s = get_string(table, key);
+    if (!s) throw ConfigError(where(table) + ": " + what + " needs '" + key + "'");
+    return *s;
+}
+
+const toml::value& need_table(const toml::value& v, const std::string& what) {
+    if (!v.is_table()) throw ConfigError(where(v) + ": " + what + " must be a table");
+    return v;
+}
+
+const toml::array& get_array(const toml::value& v, const std::string& what) {
+    if (!v.is_array()) throw ConfigError(where(v) + ": " + what + " must be an array");
+    return v.as_array();
+}
+
+std::vector<std::string> string_list(const toml::value& v, const std::string& what) {
+    std::vector<std::string> out;
+    for (const auto& item : get_array(v, what)) {
+        if (!item.is_string()) throw ConfigError(where(item) + ": " + what + " must hold strings");
+        out.push_back(item.as_string().str);
+    }
+    return out;
+}
+
+// A key file named in a config is relative to that config's folder.
+std::optional<std::string> key_path(const toml::value& doc, const std::string& path) {
+    auto key = get_string(doc, "key");
+    if (!key || key->empty() || (*key)[0] == '/') return key;
+    return (std::filesystem::path(path).parent_path() / *key).string();
 }
 
 }  // namespace
 
+const std::map<std::string, std::string>& relay_limit_keys() {
+    static const std::map<std::string, std::string> keys = {
+        {"handshake_timeout_ms", "time a new connection has to authenticate"},
+        {"max_unauthenticated", "connections still authenticating, in all"},
+        {"max_unauthenticated_per_source", "connections still authenticating, per source address"},
+        {"max_streams_per_session", "concurrent streams one peer may open"},
+        {"max_frame", "largest frame payload accepted (1024..65536)"},
+        {"stream_window", "bytes in flight per stream"},
+        {"session_window", "bytes in flight per session: what the relay may hold for one peer"},
+        {"stream_opens_per_second", "new streams per second per session"},
+    };
+    return keys;
+}
+
 RelayFile load_relay_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"listen"}, "a relay config");
-    return RelayFile{get_string(doc, "listen")};
+    reject_unknown(doc, {"listen", "key", "endpoints", "clients", "limits"}, "a relay config");
+    RelayFile out;
+    out.listen = get_string(doc, "listen");
+    out.key_file = key_path(doc, path);
+    if (const auto* list = get(doc, "endpoints")) {
+        for (const auto& e : get_array(*list, "[[endpoints]]")) {
+            need_table(e, "each [[endpoints]] entry");
+            reject_unknown(e, {"name", "key"}, "an [[endpoints]] entry");
+            out.endpoints.push_back({need_string(e, "name", "[[endpoints]]"), need_string(e, "key", "[[endpoints]]"),
+                                     where(e.at("key"))});
+        }
+    }
+    if (const auto* list = get(doc, "clients")) {
+        for (const auto& c : get_array(*list, "[[clients]]")) {
+            need_table(c, "each [[clients]] entry");
+            reject_unknown(c, {"name", "key", "allow"}, "a [[clients]] entry");
+            ClientEntry entry{get_string(c, "name").value_or(""), need_string(c, "key", "[[clients]]"), {},
+                              where(c.at("key"))};
+            if (const auto* allow = get(c, "allow")) entry.allow = string_list(*allow, "'allow'");
+            out.clients.push_back(std::move(entry));
+        }
+    }
+    if (const auto* limits = get(doc, "limits")) {
+        need_table(*limits, "[limits]");
+        for (const auto& [key, value] : limits->as_table()) {
+            if (!relay_limit_keys().count(key)) throw ConfigError(where(value) + ": unknown key '" + key + "' in [limits]");
+            if (!value.is_integer() || value.as_integer() <= 0)
+                throw ConfigError(where(value) + ": '" + key + "' must be a positive integer");
+            out.limits[key] = value.as_integer();
+        }
+    }
+    return out;
 }
 
 EndpointFile load_endpoint_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"name", "relay", "services"}, "an endpoint config");
-    EndpointFile out{get_string(doc, "name"), get_string(doc, "relay"), {}};
-    if (doc.contains("services")) {
-        const auto& services = doc.at("services");
-        if (!services.is_table()) throw ConfigError(where(services) + ": 'services' must be a table");
-        for (const auto& [name, value] : services.as_table()) {
-            if (!value.is_string())
-                throw ConfigError(where(value) + ": service '" + name + "' must be a \"host:port\" string");
-            out.services[name] = value.as_string().str;
+    reject_unknown(doc, {"name", "relay", "relay_key", "key", "services"}, "an endpoint config");
+    EndpointFile out{get_string(doc, "name"), get_string(doc, "relay"), get_string(doc, "relay_key"),
+                     key_path(doc, path), {}};
+    if (const auto* services = get(doc, "services")) {
+        for (const auto& [name, value] : need_table(*services, "'services'").as_table()) {
+            if (value.is_string()) {
+                out.services[name] = ServiceEntry{value.as_string().str, true};
+                continue;
+            }
+            if (!value.is_table())
+                throw ConfigError(where(value) + ": service '" + name +
+                                  "' must be \"host:port\" or { address = \"host:port\", e2e = false }");
+            reject_unknown(value, {"address", "e2e"}, "service '" + name + "'");
+            ServiceEntry entry{need_string(value, "address", "service '" + name + "'"), true};
+            if (const auto* e2e = get(value, "e2e")) {
+                if (!e2e->is_boolean()) throw ConfigError(where(*e2e) + ": 'e2e' must be true or false");
+                entry.e2e = e2e->as_boolean();
+            }
+            out.services[name] = entry;
         }
     }
     return out;
@@ -72,16 +199,15 @@ EndpointFile load_endpoint_file(const std::string& path) {
 
 ClientFile load_client_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"relay", "forward"}, "a client config");
-    ClientFile out{get_string(doc, "relay"), {}};
-    if (doc.contains("forward")) {
-        const auto& list = doc.at("forward");
-        if (!list.is_array()) throw ConfigError(where(list) + ": 'forward' must be an array of strings");
-        for (const auto& v : list.as_array()) {
-            if (!v.is_string()) throw ConfigError(where(v) + ": 'forward' entries must be strings");
-            out.forward.push_back(v.as_string().str);
+    reject_unknown(doc, {"relay", "relay_key", "key", "endpoints", "forward"}, "a client config");
+    ClientFile out{get_string(doc, "relay"), get_string(doc, "relay_key"), key_path(doc, path), {}, {}};
+    if (const auto* pins = get(doc, "endpoints")) {
+        for (const auto& [name, value] : need_table(*pins, "[endpoints]").as_table()) {
+            if (!value.is_string()) throw ConfigError(where(value) + ": endpoint key '" + name + "' must be a string");
+            out.endpoint_keys[name] = value.as_string().str;
         }
     }
+    if (const auto* list = get(doc, "forward")) out.forward = string_list(*list, "'forward'");
     return out;
 }
 

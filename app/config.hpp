@@ -1,6 +1,7 @@
 #pragma once
 // TOML configuration files (deploy/examples/ has a commented example of each).
 // Unknown keys and wrong types are errors that name the file and line.
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -13,23 +14,52 @@ struct ConfigError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+struct EndpointEntry {      // [[endpoints]] in the relay config
+    std::string name;
+    std::string key;        // public key text
+    std::string where;      // "file:line", for errors found later
+};
+struct ClientEntry {        // [[clients]] in the relay config
+    std::string name;
+    std::string key;
+    std::vector<std::string> allow;
+    std::string where;
+};
+
 struct RelayFile {
     std::optional<std::string> listen;
+    std::optional<std::string> key_file;  // resolved against the config's folder
+    std::vector<EndpointEntry> endpoints;
+    std::vector<ClientEntry> clients;
+    std::map<std::string, std::int64_t> limits;  // [limits], validated by the caller
+};
+
+struct ServiceEntry {
+    std::string address;
+    bool e2e = true;
 };
 
 struct EndpointFile {
     std::optional<std::string> name;
     std::optional<std::string> relay;
-    std::map<std::string, std::string> services;  // name -> "host:port"
+    std::optional<std::string> relay_key;
+    std::optional<std::string> key_file;
+    std::map<std::string, ServiceEntry> services;
 };
 
 struct ClientFile {
     std::optional<std::string> relay;
-    std::vector<std::string> forward;  // "-L" specs
+    std::optional<std::string> relay_key;
+    std::optional<std::string> key_file;
+    std::map<std::string, std::string> endpoint_keys;  // [endpoints] name = "key text"
+    std::vector<std::string> forward;                  // "-L" specs
 };
 
 RelayFile load_relay_file(const std::string& path);
 EndpointFile load_endpoint_file(const std::string& path);
 ClientFile load_client_file(const std::string& path);
+
+// The keys [limits] may hold, with what each means (for errors and docs).
+const std::map<std::string, std::string>& relay_limit_keys();
 
 }  // namespace burrow::app

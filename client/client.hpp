@@ -6,12 +6,19 @@
 #include <string>
 #include <vector>
 
+#include <map>
+#include <optional>
+
+#include "crypto/identity.hpp"
 #include "io/asio.hpp"
 #include "io/dialer.hpp"
+#include "io/relay_dial.hpp"
 #include "proto/mux.hpp"
 
 namespace burrow::io {
 class Session;
+class TlsContext;
+class StreamCodec;
 }
 
 namespace burrow::client {
@@ -30,8 +37,21 @@ std::optional<ForwardSpec> parse_forward_spec(std::string_view text);
 
 struct ClientOptions {
     io::HostPort relay;
+    io::RelayTrust trust;
+    std::shared_ptr<crypto::Identity> identity;
+    std::shared_ptr<io::TlsContext> tls;              // client side, around `identity`
+    std::map<std::string, crypto::PublicKey> endpoint_keys;  // pinned in the config
+    std::string known_endpoints;                      // trust-on-first-use file for the rest
     proto::MuxLimits limits;
 };
+
+// The end-to-end codec for a stream to `target`, once the relay named the
+// endpoint's key: checked against the pin or the known-endpoints file (first
+// use pins it; a changed key is refused). Null with `error` set on refusal.
+std::unique_ptr<io::StreamCodec> make_client_codec(const ClientOptions& options, const std::string& endpoint,
+                                                   const std::string& target,
+                                                   const std::optional<proto::PeerKey>& endpoint_key,
+                                                   std::string& error);
 
 // Runs `ls`; the result, one line per endpoint, goes to `print`. Throws on failure.
 io::awaitable<void> list_endpoints(ClientOptions options, std::function<void(const proto::ListReply&)> print);
@@ -47,6 +67,8 @@ public:
     // or a port cannot be bound.
     io::awaitable<void> start(std::function<void(const ForwardSpec&, const io::HostPort&)> on_listening);
     void stop();
+    void drain();       // stop listening; open streams go on
+    bool idle() const;  // no stream open
 
 private:
     io::awaitable<void> accept_loop(std::shared_ptr<io::tcp::acceptor> acceptor, ForwardSpec spec);

@@ -7,6 +7,7 @@
 namespace burrow::client {
 
 io::awaitable<std::string> connect_stdio(ClientOptions options, std::string target) {
+    const std::string endpoint = target.substr(0, target.find('/'));
     auto ex = co_await asio::this_coro::executor;
     auto session = co_await open_relay_session(options, std::make_shared<ClientPeer>());
     const proto::StreamId id = session->mux().open(target);
@@ -20,6 +21,9 @@ io::awaitable<std::string> connect_stdio(ClientOptions options, std::string targ
                                                      done = true;
                                                      finished.cancel();
                                                  });
+    pump->set_codec_factory([&](const std::optional<proto::PeerKey>& key, std::string& err) {
+        return make_client_codec(options, endpoint, target, key, err);
+    });
     pump->start(false);
     session->flush();
     io::error_code ec;

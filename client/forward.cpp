@@ -35,12 +35,21 @@ void Forwarder::stop() {
     if (session_) session_->close("forward stopping");
 }
 
+void Forwarder::drain() {
+    for (auto& a : acceptors_) {
+        io::error_code ignored;
+        a->close(ignored);
+    }
+}
+
+bool Forwarder::idle() const { return !session_ || session_->closed() || session_->mux().stream_count() == 0; }
+
 io::awaitable<std::shared_ptr<io::Session>> Forwarder::session() {
     while (connecting_) {
         io::error_code ec;
         co_await connected_.async_wait(io::redirect_error(io::use_awaitable, ec));
     }
-    if (session_ && !session_->closed()) co_return session_;
+    if (session_ && !session_->closed() && !session_->mux().peer_going_away()) co_return session_;
     connecting_ = true;
     connected_.expires_at(asio::steady_timer::time_point::max());
     std::string failure;
@@ -85,6 +94,9 @@ io::awaitable<void> Forwarder::accept_loop(std::shared_ptr<io::tcp::acceptor> ac
         const std::string from = local->describe();
         auto pump = std::make_shared<io::StreamPump>(s, id, std::move(local), [target, from](const std::string& err) {
             if (!err.empty()) spdlog::warn("{} (from {}): {}", target, from, err);
+        });
+        pump->set_codec_factory([self = shared_from_this(), spec, target](const std::optional<proto::PeerKey>& key, std::string& error) {
+            return make_client_codec(self->options_, spec.endpoint, target, key, error);
         });
         pump->start(false);
         s->flush();

@@ -14,7 +14,8 @@ public:
     std::function<void(proto::ControlMessage&&)> on_message;
     std::function<void(const std::string&)> on_end;
 
-    void on_stream_opened(io::Session& s, proto::StreamId id, const std::string&) override {
+    void on_stream_opened(io::Session& s, proto::StreamId id, const std::string&,
+                          const std::optional<proto::PeerKey>&) override {
         s.mux().reject(id, proto::Errc::not_authorized, "clients accept no streams");
     }
     void on_control(io::Session&, proto::ControlMessage&& msg) override {

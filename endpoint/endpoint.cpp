@@ -4,7 +4,9 @@
 
 #include "io/backoff.hpp"
 #include "io/session.hpp"
+#include "io/e2e_codec.hpp"
 #include "io/stream_pump.hpp"
+#include "io/tls_stream.hpp"
 
 namespace burrow::endpoint {
 
@@ -13,8 +15,16 @@ using proto::Errc;
 class Endpoint::Peer final : public io::SessionHandler {
 public:
     explicit Peer(std::weak_ptr<Endpoint> owner) : owner_(std::move(owner)) {}
-    void on_stream_opened(io::Session& s, proto::StreamId id, const std::string& target) override {
-        if (auto o = owner_.lock()) o->on_open(s.shared_from_this(), id, target);
+    // REGISTER waits for the relay's HELLO, which says how large a frame it takes.
+    void on_ready(io::Session& s) override {
+        if (auto o = owner_.lock()) {
+            s.mux().send_control(o->registration());
+            s.flush();
+        }
+    }
+    void on_stream_opened(io::Session& s, proto::StreamId id, const std::string& target,
+                          const std::optional<proto::PeerKey>& client_key) override {
+        if (auto o = owner_.lock()) o->on_open(s.shared_from_this(), id, target, client_key);
     }
     void on_control(io::Session& s, proto::ControlMessage&& msg) override {
         auto o = owner_.lock();
@@ -41,8 +51,16 @@ private:
     std::weak_ptr<Endpoint> owner_;
 };
 
-Endpoint::Endpoint(asio::any_io_executor ex, EndpointOptions options, std::function<void()> on_registered)
-    : ex_(std::move(ex)), options_(std::move(options)), on_registered_(std::move(on_registered)), session_done_(ex_) {}
+Endpoint::Endpoint(asio::any_io_executor ex, EndpointOptions options, crypto::Identity identity,
+                   std::function<void()> on_registered)
+    : ex_(std::move(ex)),
+      options_(std::move(options)),
+      identity_(std::move(identity)),
+      tls_(std::make_unique<io::TlsContext>(identity_, false)),
+      on_registered_(std::move(on_registered)),
+      session_done_(ex_) {}
+
+Endpoint::~Endpoint() = default;
 
 void Endpoint::start() {
     asio::co_spawn(ex_, [self = shared_from_this()] { return self->keep_connected(); }, [](std::exception_ptr e) {
@@ -61,6 +79,30 @@ void Endpoint::stop() {
     session_done_.cancel();
 }
 
+void Endpoint::update_services(std::map<std::string, Service> services) {
+    options_.services = std::move(services);
+    if (session_ && !session_->closed()) {
+        session_->mux().send_control(registration());
+        session_->flush();
+    }
+}
+
+proto::Register Endpoint::registration() const {
+    proto::Register reg{options_.name, {}};
+    for (const auto& [name, service] : options_.services) reg.services.push_back(name);
+    return reg;
+}
+
+void Endpoint::drain() {
+    stopped_ = true;
+    if (session_) {
+        session_->mux().goaway(Errc::going_away, "the endpoint is shutting down");
+        session_->flush();
+    }
+}
+
+bool Endpoint::idle() const { return !session_ || session_->closed() || session_->mux().stream_count() == 0; }
+
 io::awaitable<void> Endpoint::keep_connected() {
     io::Backoff backoff;
     asio::steady_timer pause(ex_);
@@ -68,12 +110,9 @@ io::awaitable<void> Endpoint::keep_connected() {
         std::string failure;
         auto peer = std::make_shared<Peer>(weak_from_this());
         try {
-            auto transport = co_await io::dial_tcp(options_.relay);
+            auto transport = co_await io::dial_relay(options_.relay, *tls_, options_.trust);
             session_ = std::make_shared<io::Session>(ex_, std::move(transport), proto::Role::initiator,
                                                      options_.limits, peer);
-            std::vector<std::string> names;
-            for (const auto& [name, addr] : options_.services) names.push_back(name);
-            session_->mux().send_control(proto::Register{options_.name, names});
             session_->start();
             session_done_.expires_at(asio::steady_timer::time_point::max());
             io::error_code ec;
@@ -93,7 +132,8 @@ io::awaitable<void> Endpoint::keep_connected() {
     }
 }
 
-void Endpoint::on_open(const std::shared_ptr<io::Session>& session, proto::StreamId id, const std::string& target) {
+void Endpoint::on_open(const std::shared_ptr<io::Session>& session, proto::StreamId id, const std::string& target,
+                       const std::optional<proto::PeerKey>& client_key) {
     std::string name, service;
     auto& mux = session->mux();
     if (!proto::parse_target(target, name, service) || name != options_.name) {
@@ -105,11 +145,17 @@ void Endpoint::on_open(const std::shared_ptr<io::Session>& session, proto::Strea
         mux.reject(id, Errc::unknown_service, "endpoint '" + name + "' has no service '" + service + "'");
         return;
     }
-    asio::co_spawn(ex_, connect_service(session, id, target, it->second), asio::detached);
+    if (!client_key) {
+        mux.reject(id, Errc::not_authorized, "the relay named no client identity for this stream");
+        return;
+    }
+    asio::co_spawn(ex_, connect_service(session, id, target, it->second, crypto::PublicKey{*client_key}),
+                   asio::detached);
 }
 
 io::awaitable<void> Endpoint::connect_service(std::shared_ptr<io::Session> session, proto::StreamId id,
-                                              std::string target, io::HostPort address) {
+                                              std::string target, Service service, crypto::PublicKey client) {
+    const io::HostPort& address = service.address;
     std::unique_ptr<io::TcpByteStream> local;
     std::string failure;
     try {
@@ -130,8 +176,12 @@ io::awaitable<void> Endpoint::connect_service(std::shared_ptr<io::Session> sessi
     spdlog::debug("stream {}: connected to {}", target, address.str());
     mux.accept(id);
     auto pump = std::make_shared<io::StreamPump>(session, id, std::move(local), [target](const std::string& error) {
-        if (!error.empty()) spdlog::debug("stream {} ended: {}", target, error);
+        if (error.find("end-to-end") != std::string::npos)
+            spdlog::warn("stream {} reset: {}", target, error);  // tampering, a replay, or a wrong key
+        else if (!error.empty())
+            spdlog::debug("stream {} ended: {}", target, error);
     });
+    pump->set_codec(io::make_e2e_codec(crypto::E2eHandshake::endpoint(identity_, client, target, service.e2e)));
     pump->start(true);
     session->flush();
 }

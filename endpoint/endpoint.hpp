@@ -6,42 +6,61 @@
 #include <memory>
 #include <string>
 
+#include "crypto/identity.hpp"
 #include "io/asio.hpp"
 #include "io/dialer.hpp"
+#include "io/relay_dial.hpp"
 #include "proto/mux.hpp"
 
 namespace burrow::io {
 class Session;
+class TlsContext;
 }
 
 namespace burrow::endpoint {
 
 namespace asio = io::asio;
 
+struct Service {
+    io::HostPort address;
+    bool e2e = true;  // end-to-end encryption; off only for services that encrypt themselves (ssh)
+};
+
 struct EndpointOptions {
     std::string name;
     io::HostPort relay;
-    std::map<std::string, io::HostPort> services;
+    io::RelayTrust trust;
+    std::map<std::string, Service> services;
     proto::MuxLimits limits;
 };
 
 class Endpoint : public std::enable_shared_from_this<Endpoint> {
 public:
     // `on_registered` runs each time the relay confirms the name.
-    Endpoint(asio::any_io_executor ex, EndpointOptions options, std::function<void()> on_registered = {});
+    Endpoint(asio::any_io_executor ex, EndpointOptions options, crypto::Identity identity,
+             std::function<void()> on_registered = {});
+    ~Endpoint();
 
     void start();  // runs until stop(); reconnects with backoff
     void stop();
+    // Takes a new set of services and tells the relay; open streams go on.
+    void update_services(std::map<std::string, Service> services);
+    void drain();       // no new streams; open ones go on
+    bool idle() const;  // no stream open
 
 private:
     class Peer;
     io::awaitable<void> keep_connected();
-    void on_open(const std::shared_ptr<io::Session>& session, proto::StreamId id, const std::string& target);
+    proto::Register registration() const;
+    void on_open(const std::shared_ptr<io::Session>& session, proto::StreamId id, const std::string& target,
+                 const std::optional<proto::PeerKey>& client_key);
     io::awaitable<void> connect_service(std::shared_ptr<io::Session> session, proto::StreamId id, std::string target,
-                                        io::HostPort address);
+                                        Service service, crypto::PublicKey client);
 
     asio::any_io_executor ex_;
     EndpointOptions options_;
+    crypto::Identity identity_;
+    std::unique_ptr<io::TlsContext> tls_;
     std::function<void()> on_registered_;
     std::shared_ptr<io::Session> session_;
     asio::steady_timer session_done_;

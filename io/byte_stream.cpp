@@ -1,5 +1,8 @@
 #include "io/byte_stream.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace burrow::io {
@@ -8,6 +11,15 @@ std::string to_string(const tcp::endpoint& ep) {
     const auto addr = ep.address();
     const std::string host = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
     return host + ":" + std::to_string(ep.port());
+}
+
+void enable_keepalive(tcp::socket& socket) noexcept {
+    const int fd = socket.native_handle();
+    const int on = 1, idle = 10, interval = 5, count = 3;
+    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
 }
 
 TcpByteStream::TcpByteStream(tcp::socket socket) : socket_(std::move(socket)) {

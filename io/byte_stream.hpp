@@ -53,4 +53,7 @@ private:
 
 std::string to_string(const tcp::endpoint& ep);
 
+// TCP keepalive tuned so the kernel gives up on a vanished peer in about 25 s.
+void enable_keepalive(tcp::socket& socket) noexcept;
+
 }  // namespace burrow::io

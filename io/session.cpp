@@ -20,13 +20,16 @@ Overloaded(Fs...) -> Overloaded<Fs...>;
 }  // namespace
 
 Session::Session(asio::any_io_executor ex, std::unique_ptr<ByteStream> transport, proto::Role role,
-                 proto::MuxLimits limits, std::shared_ptr<SessionHandler> handler)
+                 proto::MuxLimits limits, std::shared_ptr<SessionHandler> handler, Liveness liveness)
     : executor_(std::move(ex)),
       transport_(std::move(transport)),
       mux_(role, limits),
       handler_(std::move(handler)),
       wake_(executor_),
       linger_(executor_),
+      heartbeat_(executor_),
+      liveness_(liveness),
+      last_heard_(std::chrono::steady_clock::now()),
       peer_(transport_->describe()) {}
 
 void Session::start() {
@@ -43,6 +46,8 @@ void Session::start() {
                    [done](std::exception_ptr e) { done(e, "read"); });
     asio::co_spawn(executor_, [self] { return self->write_loop(); },
                    [done](std::exception_ptr e) { done(e, "write"); });
+    asio::co_spawn(executor_, [self] { return self->liveness_loop(); },
+                   [done](std::exception_ptr e) { done(e, "liveness"); });
 }
 
 awaitable<void> Session::read_loop() {
@@ -54,6 +59,7 @@ awaitable<void> Session::read_loop() {
             close("the peer closed the connection");
             break;
         }
+        last_heard_ = std::chrono::steady_clock::now();
         const auto ec = mux_.receive(std::span<const std::uint8_t>(buf.data(), n));
         dispatch();
         if (ec) {
@@ -83,6 +89,25 @@ awaitable<void> Session::write_loop() {
     transport_->close();
 }
 
+awaitable<void> Session::liveness_loop() {
+    while (!closed_) {
+        heartbeat_.expires_after(liveness_.ping_interval);
+        error_code ec;
+        co_await heartbeat_.async_wait(redirect_error(use_awaitable, ec));
+        if (closed_) break;
+        const auto silent = std::chrono::steady_clock::now() - last_heard_;
+        if (silent >= liveness_.dead_after) {
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(silent).count();
+            const std::string why = "no sign of life from the peer for " + std::to_string(ms / 1000) + " s";
+            mux_.goaway(proto::Errc::timeout, why);
+            close(why);
+            break;
+        }
+        mux_.ping(++pings_sent_);
+        flush();
+    }
+}
+
 void Session::flush() {
     if (writer_idle_) wake_.cancel();
 }
@@ -98,6 +123,7 @@ void Session::close(const std::string& why) {
         handler_.reset();
         h->on_closed(*this, why);
     }
+    heartbeat_.cancel();
     flush();
     // The writer closes the transport once the queue is out; this bounds the wait.
     linger_.expires_after(kLinger);
@@ -144,11 +170,11 @@ void Session::handle(proto::MuxEvent&& event) {
             },
             [&](StreamOpened& e) {
                 if (handler_)
-                    handler_->on_stream_opened(*this, e.stream, e.target);
+                    handler_->on_stream_opened(*this, e.stream, e.target, e.opener_key);
                 else
                     mux_.reject(e.stream, Errc::going_away, "session is closing");
             },
-            [&](StreamAccepted& e) { with_stream(e.stream, [](StreamHandler& h) { h.on_accepted(); }); },
+            [&](StreamAccepted& e) { with_stream(e.stream, [&](StreamHandler& h) { h.on_accepted(e.acceptor_key); }); },
             [&](StreamRejected& e) {
                 with_stream(e.stream, [&](StreamHandler& h) { h.on_rejected(e.code, e.reason); });
                 detach(e.stream);
@@ -172,6 +198,7 @@ void Session::handle(proto::MuxEvent&& event) {
             [&](GoAwayReceived& e) {
                 spdlog::info("session {}: peer is going away: {} ({})", peer_, e.reason, errc_name(e.code));
                 if (handler_) handler_->on_goaway(*this, e.code, e.reason);
+                if (e.code != Errc::going_away) close("refused by the peer: " + e.reason);
             },
         },
         event);

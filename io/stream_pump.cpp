@@ -15,6 +15,11 @@ StreamPump::StreamPump(std::shared_ptr<Session> session, proto::StreamId id, std
       up_wake_(session_->executor()),
       down_wake_(session_->executor()) {}
 
+void StreamPump::set_codec(std::unique_ptr<StreamCodec> codec) {
+    codec_ = std::move(codec);
+    collect_codec_output();
+}
+
 void StreamPump::start(bool opened) {
     session_->attach(id_, shared_from_this());
     if (opened) run();
@@ -38,34 +43,71 @@ void StreamPump::run() {
     asio::co_spawn(session_->executor(), [self] { return self->download(); }, on_end);
 }
 
-void StreamPump::wake(asio::steady_timer& t, bool waiting) {
-    if (waiting) t.cancel();
+awaitable<void> StreamPump::park(asio::steady_timer& timer, bool& waiting) {
+    timer.expires_at(asio::steady_timer::time_point::max());
+    waiting = true;
+    error_code ec;
+    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+    waiting = false;
+}
+
+void StreamPump::collect_codec_output() {
+    if (!codec_) return;
+    auto out = codec_->take_output();
+    outbox_.insert(outbox_.end(), out.begin(), out.end());
+    if (!outbox_.empty() && up_waiting_) up_wake_.cancel();
+}
+
+bool StreamPump::drain_outbox() {
+    if (outbox_.empty()) return true;
+    const std::size_t n = session_->mux().send(id_, outbox_);
+    outbox_.erase(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(n));
+    if (n > 0) session_->flush();
+    return outbox_.empty();
 }
 
 awaitable<void> StreamPump::upload() {
     std::array<std::uint8_t, 64 * 1024> buf;
+    std::vector<std::uint8_t> sealed;
     auto& mux = session_->mux();
     while (!aborted_) {
-        const std::size_t room = mux.send_capacity(id_);
-        if (room == 0) {
-            if (!mux.stream_exists(id_)) co_return;
+        if (!mux.stream_exists(id_)) co_return;
+        if (!drain_outbox()) {
             mux.want_writable(id_);
-            up_wake_.expires_at(asio::steady_timer::time_point::max());
-            up_waiting_ = true;
-            error_code ec;
-            co_await up_wake_.async_wait(redirect_error(use_awaitable, ec));
-            up_waiting_ = false;
+            co_await park(up_wake_, up_waiting_);
             continue;
         }
-        const std::size_t n = co_await local_->read_some(std::span(buf.data(), std::min(room, buf.size())));
+        if (codec_ && !codec_->can_encode()) {  // the handshake is still running
+            co_await park(up_wake_, up_waiting_);
+            continue;
+        }
+        const std::size_t room = mux.send_capacity(id_);
+        const std::size_t fits = codec_ ? codec_->plain_fits(room) : room;
+        if (fits == 0) {
+            mux.want_writable(id_);
+            co_await park(up_wake_, up_waiting_);
+            continue;
+        }
+        const std::size_t n = co_await local_->read_some(std::span(buf.data(), std::min(fits, buf.size())));
         if (aborted_) co_return;
         if (n == 0) {
             mux.finish(id_);
             session_->flush();
             co_return;
         }
-        mux.send(id_, std::span<const std::uint8_t>(buf.data(), n));
-        session_->flush();
+        const std::span<const std::uint8_t> plain(buf.data(), n);
+        if (codec_) {
+            sealed.clear();
+            if (auto ec = codec_->encode(plain, sealed)) {
+                abort("end-to-end: " + ec.message(), proto::Errc::internal_error);
+                co_return;
+            }
+            outbox_.insert(outbox_.end(), sealed.begin(), sealed.end());
+            drain_outbox();
+        } else {
+            mux.send(id_, plain);
+            session_->flush();
+        }
     }
 }
 
@@ -77,23 +119,30 @@ awaitable<void> StreamPump::download() {
                 local_->shutdown_send();
                 co_return;
             }
-            down_wake_.expires_at(asio::steady_timer::time_point::max());
-            down_waiting_ = true;
-            error_code ec;
-            co_await down_wake_.async_wait(redirect_error(use_awaitable, ec));
-            down_waiting_ = false;
+            co_await park(down_wake_, down_waiting_);
             continue;
         }
         auto chunk = std::move(inbox_.front());
         inbox_.pop_front();
-        co_await local_->write_all(chunk);
-        inbox_bytes_ -= chunk.size();
-        mux.grant(id_, chunk.size());
+        if (!chunk.bytes.empty()) co_await local_->write_all(chunk.bytes);
+        inbox_grant_ -= chunk.grant;
+        mux.grant(id_, chunk.grant);
         session_->flush();
     }
 }
 
-void StreamPump::on_accepted() { run(); }
+void StreamPump::on_accepted(const std::optional<proto::PeerKey>& acceptor_key) {
+    if (codec_factory_) {
+        std::string error;
+        codec_ = codec_factory_(acceptor_key, error);
+        if (!codec_) {
+            abort(error, proto::Errc::not_authorized);
+            return;
+        }
+        collect_codec_output();
+    }
+    run();
+}
 
 void StreamPump::on_rejected(proto::Errc code, const std::string& reason) {
     error_ = reason.empty() ? std::string(proto::errc_name(code)) : reason;
@@ -101,39 +150,53 @@ void StreamPump::on_rejected(proto::Errc code, const std::string& reason) {
 }
 
 void StreamPump::on_data(std::vector<std::uint8_t>&& bytes) {
-    inbox_bytes_ += bytes.size();
-    inbox_.push_back(std::move(bytes));
-    wake(down_wake_, down_waiting_);
+    const std::size_t grant = bytes.size();
+    inbox_grant_ += grant;
+    if (codec_) {
+        std::vector<std::uint8_t> plain;
+        if (auto ec = codec_->decode(bytes, plain)) {
+            inbox_.push_back(Chunk{{}, grant});  // so the credit is returned
+            abort("end-to-end: " + ec.message(), proto::Errc::protocol_error);
+            return;
+        }
+        collect_codec_output();
+        if (codec_->can_encode() && up_waiting_) up_wake_.cancel();
+        bytes = std::move(plain);
+    }
+    inbox_.push_back(Chunk{std::move(bytes), grant});
+    if (down_waiting_) down_wake_.cancel();
 }
 
 void StreamPump::on_fin() {
     peer_fin_ = true;
-    wake(down_wake_, down_waiting_);
+    if (down_waiting_) down_wake_.cancel();
 }
 
 void StreamPump::on_reset(proto::Errc code, const std::string& reason) {
     abort("stream reset by peer: " + (reason.empty() ? std::string(proto::errc_name(code)) : reason));
 }
 
-void StreamPump::on_writable() { wake(up_wake_, up_waiting_); }
+void StreamPump::on_writable() {
+    if (up_waiting_) up_wake_.cancel();
+}
 
 void StreamPump::on_session_closed(const std::string& why) { abort("session closed: " + why); }
 
-void StreamPump::abort(const std::string& why) {
+void StreamPump::abort(const std::string& why, proto::Errc code) {
     if (aborted_ || finished_) return;
     aborted_ = true;
     if (error_.empty()) error_ = why;
     auto& mux = session_->mux();
     if (mux.stream_exists(id_)) {
-        mux.reset(id_, proto::Errc::cancelled, why);
+        mux.reset(id_, code, why);
         session_->flush();
     }
-    mux.grant(id_, inbox_bytes_);  // discarded bytes still free the session window
+    mux.grant(id_, inbox_grant_);  // discarded bytes still free the session window
     inbox_.clear();
-    inbox_bytes_ = 0;
+    inbox_grant_ = 0;
     local_->close();
-    wake(up_wake_, up_waiting_);
-    wake(down_wake_, down_waiting_);
+    if (up_waiting_) up_wake_.cancel();
+    if (down_waiting_) down_wake_.cancel();
     if (!running_) {  // never got going: no coroutine will finish a half
         halves_left_ = 1;
         finish_half();

@@ -3,14 +3,17 @@
 // mux stream, within credit both ways: it reads locally only as much as the
 // stream may send, and grants the peer credit only for bytes written locally.
 // EOF on the local side becomes FIN; FIN from the peer becomes shutdown_send.
+// An optional StreamCodec (end-to-end encryption) sits in between.
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "io/asio.hpp"
 #include "io/byte_stream.hpp"
 #include "io/session.hpp"
+#include "io/stream_codec.hpp"
 
 namespace burrow::io {
 
@@ -18,14 +21,22 @@ class StreamPump final : public StreamHandler, public std::enable_shared_from_th
 public:
     // Called once when the pump is done, with an empty string on a clean end.
     using DoneFn = std::function<void(const std::string& error)>;
+    // Makes the codec once the stream is accepted; null with `error` set refuses the stream.
+    using CodecFactory =
+        std::function<std::unique_ptr<StreamCodec>(const std::optional<proto::PeerKey>& acceptor_key, std::string& error)>;
 
     StreamPump(std::shared_ptr<Session> session, proto::StreamId id, std::unique_ptr<ByteStream> local,
                DoneFn done = {});
 
+    // For a stream this side accepted: the codec is known now.
+    void set_codec(std::unique_ptr<StreamCodec> codec);
+    // For a stream this side opened: the codec is made at ACCEPT.
+    void set_codec_factory(CodecFactory factory) { codec_factory_ = std::move(factory); }
+
     // Attaches to the session. With `opened` false the pump waits for ACCEPT.
     void start(bool opened);
 
-    void on_accepted() override;
+    void on_accepted(const std::optional<proto::PeerKey>& acceptor_key) override;
     void on_rejected(proto::Errc code, const std::string& reason) override;
     void on_data(std::vector<std::uint8_t>&& bytes) override;
     void on_fin() override;
@@ -34,19 +45,28 @@ public:
     void on_session_closed(const std::string& why) override;
 
 private:
+    struct Chunk {
+        std::vector<std::uint8_t> bytes;  // to write locally
+        std::size_t grant;                // stream bytes they came from
+    };
     void run();
     awaitable<void> upload();    // local -> stream
     awaitable<void> download();  // stream -> local
-    void abort(const std::string& why);
+    awaitable<void> park(asio::steady_timer& timer, bool& waiting);
+    void collect_codec_output();
+    bool drain_outbox();  // true when the outbox is empty
+    void abort(const std::string& why, proto::Errc code = proto::Errc::cancelled);
     void finish_half();
-    static void wake(asio::steady_timer& t, bool waiting);
 
     std::shared_ptr<Session> session_;
     proto::StreamId id_;
     std::unique_ptr<ByteStream> local_;
     DoneFn done_;
-    std::deque<std::vector<std::uint8_t>> inbox_;
-    std::size_t inbox_bytes_ = 0;
+    std::unique_ptr<StreamCodec> codec_;
+    CodecFactory codec_factory_;
+    std::vector<std::uint8_t> outbox_;  // encoded bytes not yet taken by the mux
+    std::deque<Chunk> inbox_;
+    std::size_t inbox_grant_ = 0;
     asio::steady_timer up_wake_;
     asio::steady_timer down_wake_;
     bool up_waiting_ = false;

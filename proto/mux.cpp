@@ -31,6 +31,19 @@ bool parse_coded(std::span<const std::uint8_t> payload, Errc& code, std::string&
     return true;
 }
 
+// key_len:u8 was read; 0 = no key, 32 = a key follows.
+bool read_key(ByteReader& r, std::uint8_t key_len, std::optional<PeerKey>& key) {
+    if (key_len == 0) return true;
+    if (key_len != std::tuple_size_v<PeerKey>) return false;
+    key.emplace();
+    return r.read(*key);
+}
+
+void write_key(ByteWriter& w, const std::optional<PeerKey>& key) {
+    w.u8(key ? static_cast<std::uint8_t>(key->size()) : 0);
+    if (key) w.bytes(std::span<const std::uint8_t>(*key));
+}
+
 }  // namespace
 
 Mux::Mux(Role role, MuxLimits limits)
@@ -45,6 +58,7 @@ Mux::Mux(Role role, MuxLimits limits)
     limits_.session_window = std::min<std::uint32_t>(limits_.session_window, kMaxCredit);
     limits_.write_quantum = std::max<std::uint32_t>(limits_.write_quantum, 1);
     session_recv_remaining_ = limits_.session_window;
+    reader_.set_max_payload(limits_.max_frame_payload);
     std::vector<std::uint8_t> hello;
     ByteWriter w(hello);
     w.u16(kProtocolVersion);
@@ -123,14 +137,18 @@ std::error_code Mux::on_open(const FrameHeader& h, std::span<const std::uint8_t>
     if (!is_peer_id(h.stream) || h.stream <= last_peer_id_) return fail(Errc::bad_stream_id, "OPEN reuses or misnumbers a stream id");
     ByteReader r(payload);
     std::uint32_t window = 0;
-    if (!r.u32(window) || window > kMaxCredit) return fail(Errc::malformed_frame, "bad OPEN");
+    std::uint8_t key_len = 0;
+    std::optional<PeerKey> key;
+    if (!r.u32(window) || window > kMaxCredit || !r.u8(key_len) || !read_key(r, key_len, key))
+        return fail(Errc::malformed_frame, "bad OPEN");
     last_peer_id_ = h.stream;
-    const auto target = as_text(r.rest());
+    const auto rest = r.rest();
+    const auto target = as_text(rest);
     if (local_goaway_) {
         queue_coded(FrameType::reject, h.stream, Errc::going_away, "session is closing");
         return {};
     }
-    if (!is_valid_target(target) || target.size() != payload.size() - 4) {
+    if (!is_valid_target(target) || target.size() != rest.size()) {
         queue_coded(FrameType::reject, h.stream, Errc::bad_target, "malformed target");
         return {};
     }
@@ -142,7 +160,7 @@ std::error_code Mux::on_open(const FrameHeader& h, std::span<const std::uint8_t>
     s.peer_opened = true;
     s.send_credit = window;
     ++peer_streams_;
-    events_.emplace_back(StreamOpened{h.stream, std::string(target)});
+    events_.emplace_back(StreamOpened{h.stream, std::string(target), key});
     return {};
 }
 
@@ -152,10 +170,14 @@ std::error_code Mux::on_accept(const FrameHeader& h, std::span<const std::uint8_
     if (s->peer_opened || s->phase != Phase::opening) return fail(Errc::protocol_error, "unexpected ACCEPT");
     ByteReader r(payload);
     std::uint32_t window = 0;
-    if (!r.u32(window) || window > kMaxCredit || !r.at_end()) return fail(Errc::malformed_frame, "bad ACCEPT");
+    std::uint8_t key_len = 0;
+    std::optional<PeerKey> key;
+    if (!r.u32(window) || window > kMaxCredit || !r.u8(key_len) || !read_key(r, key_len, key) || !r.at_end())
+        return fail(Errc::malformed_frame, "bad ACCEPT");
+    if (s->send_credit + window > kMaxCredit) return fail(Errc::flow_control, "stream credit overflow");
     s->phase = Phase::open;
     s->send_credit += window;
-    events_.emplace_back(StreamAccepted{h.stream});
+    events_.emplace_back(StreamAccepted{h.stream, key});
     if (s->blocked && window > 0) {
         s->blocked = false;
         events_.emplace_back(StreamWritable{h.stream});
@@ -273,7 +295,7 @@ std::error_code Mux::fail(Errc code, std::string_view reason) {
 
 // ---- commands --------------------------------------------------------------
 
-StreamId Mux::open(std::string_view target) {
+StreamId Mux::open(std::string_view target, const std::optional<PeerKey>& opener_key) {
     if (failure_ || local_goaway_ || peer_goaway_ || !is_valid_target(target) || next_local_id_ > kMaxCredit) return 0;
     const StreamId id = next_local_id_;
     next_local_id_ += 2;
@@ -282,19 +304,23 @@ StreamId Mux::open(std::string_view target) {
     std::vector<std::uint8_t> payload;
     ByteWriter w(payload);
     w.u32(limits_.stream_window);
+    write_key(w, opener_key);
     w.bytes(target);
     queue_frame(FrameType::open, 0, id, payload);
     return id;
 }
 
-void Mux::accept(StreamId id) {
+void Mux::accept(StreamId id, const std::optional<PeerKey>& acceptor_key) {
     Stream* s = find(id);
     if (!s || !s->peer_opened || s->phase != Phase::opening) return;
     s->phase = Phase::open;
     s->recv_remaining = limits_.stream_window;
-    std::uint8_t window[4];
-    store_be32(window, limits_.stream_window);
-    queue_frame(FrameType::accept, 0, id, window);
+    std::vector<std::uint8_t> payload;
+    ByteWriter w(payload);
+    w.u32(limits_.stream_window);
+    write_key(w, acceptor_key);
+    queue_frame(FrameType::accept, 0, id, payload);
+    if (!s->send_buf.empty() || s->fin_queued) schedule(id, *s);
 }
 
 void Mux::reject(StreamId id, Errc code, std::string_view reason) {
@@ -379,7 +405,7 @@ void Mux::goaway(Errc code, std::string_view reason) {
 
 void Mux::send_control(const ControlMessage& message) {
     const auto payload = encode_control(message);
-    if (payload.size() > peer_max_payload_ && peer_hello_seen_) return;  // callers keep messages small
+    if (payload.size() > peer_max_payload()) return;  // callers keep messages small
     queue_frame(FrameType::control, 0, 0, payload);
 }
 
@@ -408,6 +434,7 @@ std::size_t Mux::buffered_bytes() const noexcept {
 
 void Mux::fill_output() {
     out_.swap(control_out_);
+    if (failure_) return;  // after a fatal GOAWAY nothing more goes out
     const std::uint32_t max_chunk = std::min(limits_.write_quantum, peer_max_payload_ ? peer_max_payload_ : kMinFramePayload);
     while (out_.size() < limits_.output_chunk && !ready_.empty()) {
         const StreamId id = ready_.front();

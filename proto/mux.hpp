@@ -17,6 +17,7 @@
 // Output fairness: control frames go first; stream data is interleaved round
 // robin, at most `write_quantum` bytes per stream per turn, so one bulk stream
 // cannot hold back a keystroke on another.
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -50,14 +51,19 @@ struct MuxLimits {
     std::size_t output_chunk = 64 * 1024;            // pending_output() hands out about this much
 };
 
+// A peer's 32-byte identity key, as vouched for by the relay (OPEN, ACCEPT).
+using PeerKey = std::array<std::uint8_t, 32>;
+
 // Events, in the order the peer's frames caused them.
 struct Ready {};  // both HELLOs seen: the session is up
 struct StreamOpened {
     StreamId stream;
     std::string target;
+    std::optional<PeerKey> opener_key;  // the client, when a relay opens toward an endpoint
 };
 struct StreamAccepted {
     StreamId stream;
+    std::optional<PeerKey> acceptor_key;  // the endpoint, when a relay accepts for it
 };
 struct StreamRejected {
     StreamId stream;
@@ -104,8 +110,8 @@ public:
 
     // Opens a stream to `target`; 0 when the session cannot open one (closing,
     // ids used up, target longer than 255 bytes).
-    StreamId open(std::string_view target);
-    void accept(StreamId id);
+    StreamId open(std::string_view target, const std::optional<PeerKey>& opener_key = std::nullopt);
+    void accept(StreamId id, const std::optional<PeerKey>& acceptor_key = std::nullopt);
     void reject(StreamId id, Errc code, std::string_view reason);
     // Queues up to send_capacity(id) bytes; returns how many it took.
     std::size_t send(StreamId id, std::span<const std::uint8_t> bytes);
@@ -128,6 +134,8 @@ public:
     bool failed() const noexcept { return static_cast<bool>(failure_); }
     bool ready() const noexcept { return peer_hello_seen_; }
     bool peer_going_away() const noexcept { return peer_goaway_; }
+    // The largest payload the peer accepts (from its HELLO; 1 KiB before it).
+    std::uint32_t peer_max_payload() const noexcept { return peer_max_payload_ ? peer_max_payload_ : 1024; }
     std::size_t stream_count() const noexcept { return streams_.size(); }
     bool stream_exists(StreamId id) const noexcept { return streams_.count(id) != 0; }
     // Bytes queued for sending, in stream buffers and output: bounded by credit + control backlog.

@@ -1,5 +1,7 @@
 #include "proto/wire.hpp"
 
+#include <algorithm>
+
 namespace burrow::proto {
 
 bool ByteReader::take(std::size_t n, const std::uint8_t*& p) noexcept {
@@ -55,6 +57,13 @@ bool ByteReader::str16(std::string& out, std::size_t max_len) noexcept {
         ok_ = false;
         return false;
     }
+    return true;
+}
+
+bool ByteReader::read(std::span<std::uint8_t> out) noexcept {
+    const std::uint8_t* p = nullptr;
+    if (!take(out.size(), p)) return false;
+    std::copy_n(p, out.size(), out.begin());
     return true;
 }
 

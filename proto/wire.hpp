@@ -38,6 +38,8 @@ public:
     bool u64(std::uint64_t& out) noexcept;
     // u16 length, then that many bytes; fails if longer than max_len.
     bool str16(std::string& out, std::size_t max_len) noexcept;
+    // Exactly out.size() bytes.
+    bool read(std::span<std::uint8_t> out) noexcept;
     // Everything not read yet.
     std::span<const std::uint8_t> rest() noexcept;
 

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "io/session.hpp"
+#include "io/tls_stream.hpp"
 #include "relay/splice.hpp"
+#include "relay/token_bucket.hpp"
 
 namespace burrow::relay {
 
@@ -11,24 +13,33 @@ using proto::Errc;
 
 class Relay::Peer final : public io::SessionHandler {
 public:
-    explicit Peer(std::weak_ptr<Relay> relay) : relay_(std::move(relay)) {}
-    void on_stream_opened(io::Session& s, proto::StreamId id, const std::string& target) override {
-        if (auto r = relay_.lock()) r->on_open(s.shared_from_this(), id, target);
+    Peer(std::weak_ptr<Relay> relay, crypto::PublicKey key, const RelayLimits& limits)
+        : relay_(std::move(relay)), key(key), opens(limits.stream_opens_per_second, limits.stream_open_burst) {}
+    void on_stream_opened(io::Session& s, proto::StreamId id, const std::string& target,
+                          const std::optional<proto::PeerKey>&) override {
+        if (auto r = relay_.lock()) r->on_open(s.shared_from_this(), *this, id, target);
     }
     void on_control(io::Session& s, proto::ControlMessage&& msg) override {
-        if (auto r = relay_.lock()) r->on_control(s.shared_from_this(), std::move(msg));
+        if (auto r = relay_.lock()) r->on_control(s.shared_from_this(), *this, std::move(msg));
     }
     void on_closed(io::Session& s, const std::string& why) override {
-        spdlog::info("session {} ended: {}", s.peer(), why);
+        spdlog::info("session {} ({}) ended: {}", s.peer(), key.fingerprint(), why);
         if (auto r = relay_.lock()) r->on_closed(s);
     }
 
-private:
     std::weak_ptr<Relay> relay_;
+    crypto::PublicKey key;
+    TokenBucket opens;
 };
 
-Relay::Relay(asio::any_io_executor ex, RelayOptions options)
-    : ex_(std::move(ex)), options_(std::move(options)), acceptor_(ex_) {}
+Relay::Relay(asio::any_io_executor ex, RelayOptions options, crypto::Identity identity)
+    : ex_(std::move(ex)),
+      options_(std::move(options)),
+      identity_(std::move(identity)),
+      tls_(std::make_unique<io::TlsContext>(identity_, true)),
+      acceptor_(ex_) {}
+
+Relay::~Relay() = default;
 
 void Relay::start() {
     acceptor_ = io::listen_tcp(ex_, options_.listen);
@@ -47,33 +58,134 @@ void Relay::start() {
 void Relay::stop() {
     io::error_code ignored;
     acceptor_.close(ignored);
+    std::vector<std::shared_ptr<io::Session>> sessions;  // close() erases from live_
+    for (auto& [ptr, live] : live_)
+        if (auto s = live.session.lock()) sessions.push_back(std::move(s));
+    for (auto& s : sessions) s->close("relay stopping");
+}
+
+void Relay::drain() {
+    io::error_code ignored;
+    acceptor_.close(ignored);
+    for (auto& [ptr, live] : live_)
+        if (auto s = live.session.lock()) {
+            s->mux().goaway(Errc::going_away, "the relay is shutting down");
+            s->flush();
+        }
+}
+
+bool Relay::idle() const {
+    for (const auto& [ptr, live] : live_)
+        if (auto s = live.session.lock(); s && !s->closed() && s->mux().stream_count() > 0) return false;
+    return true;
+}
+
+void Relay::reload(RelayOptions options) {
+    options_.policy = std::move(options.policy);
+    options_.limits = options.limits;
+    options_.mux = options.mux;
+    std::vector<std::shared_ptr<io::Session>> revoked;
+    for (auto& [ptr, live] : live_) {
+        auto s = live.session.lock();
+        if (s && !options_.policy.knows(live.key)) revoked.push_back(s);
+    }
+    for (const auto& entry : registry_.list()) {
+        const auto* e = registry_.find(entry.name);
+        auto s = e ? e->session.lock() : nullptr;
+        const auto it = s ? live_.find(s.get()) : live_.end();
+        if (it != live_.end() && !options_.policy.may_register(it->second.key, entry.name)) revoked.push_back(s);
+    }
+    for (auto& s : revoked) {
+        spdlog::warn("reload: closing session {}: its key is no longer allowed", s->peer());
+        s->mux().goaway(Errc::not_authorized, "your key was revoked on this relay");
+        s->close("key revoked");
+    }
+    spdlog::info("relay: configuration reloaded ({} session(s) closed)", revoked.size());
 }
 
 io::awaitable<void> Relay::accept_loop() {
+    std::uint64_t last_logged_refusals = 0;
     while (acceptor_.is_open()) {
         io::error_code ec;
         io::tcp::socket socket = co_await acceptor_.async_accept(io::redirect_error(io::use_awaitable, ec));
         if (ec == asio::error::operation_aborted) co_return;
         if (ec) {
-            // Out of descriptors and the like: say so, breathe, go on.
-            spdlog::warn("relay: accept failed: {}", ec.message());
+            spdlog::warn("relay: accept failed: {}", ec.message());  // out of descriptors, say: breathe
             asio::steady_timer pause(ex_, std::chrono::milliseconds(100));
             co_await pause.async_wait(io::redirect_error(io::use_awaitable, ec));
             continue;
         }
-        auto transport = std::make_unique<io::TcpByteStream>(std::move(socket));
-        spdlog::debug("relay: connection from {}", transport->describe());
-        auto session = std::make_shared<io::Session>(ex_, std::move(transport), proto::Role::acceptor,
-                                                     options_.limits, std::make_shared<Peer>(weak_from_this()));
-        session->start();
+        const auto remote = socket.remote_endpoint(ec);
+        if (ec) continue;
+        std::string source = remote.address().to_string();
+        auto& from_source = unauthenticated_by_source_[source];
+        if (unauthenticated_ >= options_.limits.max_unauthenticated ||
+            from_source >= options_.limits.max_unauthenticated_per_source) {
+            // Dropped before any work; logged at a bounded rate.
+            if (++refused_connections_ - last_logged_refusals >= 100 || last_logged_refusals == 0) {
+                spdlog::warn("relay: refusing connections: {} handshakes pending ({} from {}); {} refused so far",
+                             unauthenticated_, from_source, source, refused_connections_);
+                last_logged_refusals = refused_connections_;
+            }
+            if (from_source == 0) unauthenticated_by_source_.erase(source);
+            continue;
+        }
+        ++unauthenticated_;
+        ++from_source;
+        asio::co_spawn(ex_, authenticate(std::move(socket), source), asio::detached);
     }
 }
 
-void Relay::on_open(const std::shared_ptr<io::Session>& from, proto::StreamId id, const std::string& target) {
+io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string source) {
+    auto self = shared_from_this();
+    io::TlsResult tls;
+    std::string failure;
+    try {
+        tls = co_await io::tls_handshake(*tls_, std::move(socket), options_.limits.handshake_timeout);
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    --unauthenticated_;
+    if (--unauthenticated_by_source_[source] == 0) unauthenticated_by_source_.erase(source);
+    if (!failure.empty()) {
+        spdlog::debug("relay: connection from {} failed: {}", source, failure);
+        co_return;
+    }
+    const auto key = tls.peer_key;
+    const bool known = options_.policy.knows(key);
+    auto peer = known ? std::make_shared<Peer>(weak_from_this(), key, options_.limits) : nullptr;
+    auto session = std::make_shared<io::Session>(ex_, std::move(tls.stream), proto::Role::acceptor, options_.mux, peer);
+    if (!known) {
+        spdlog::warn("relay: refused {} from {}: key not in this relay's config", key.fingerprint(), source);
+        session->mux().goaway(Errc::not_authorized, "key " + key.fingerprint() +
+                                                        " is not allowed on this relay: add it to the relay config");
+        session->start();
+        session->close("unknown key");
+        co_return;
+    }
+    spdlog::info("relay: session from {} authenticated as {}", source, options_.policy.describe(key));
+    live_[session.get()] = Live{session, key};
+    session->start();
+}
+
+void Relay::on_open(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::StreamId id,
+                    const std::string& target) {
     auto& mux = from->mux();
     std::string name, service;
     if (!proto::parse_target(target, name, service)) {
         mux.reject(id, Errc::bad_target, "'" + target + "' is not of the form endpoint/service");
+        return;
+    }
+    if (!const_cast<Peer&>(peer).opens.take(TokenBucket::Clock::now())) {
+        spdlog::warn("stream {} from {}: refused: opening streams too fast", target, from->peer());
+        mux.reject(id, Errc::overloaded, "too many new streams per second; slow down");
+        return;
+    }
+    if (!options_.policy.may_open(peer.key, target)) {
+        spdlog::warn("stream {} from {}: refused: {} is not granted it", target, from->peer(),
+                     options_.policy.describe(peer.key));
+        mux.reject(id, Errc::not_authorized,
+                   "key " + peer.key.fingerprint() + " is not allowed to open '" + target + "' on this relay");
         return;
     }
     const Registry::Entry* entry = registry_.find(name);
@@ -88,30 +200,54 @@ void Relay::on_open(const std::shared_ptr<io::Session>& from, proto::StreamId id
         return;
     }
     auto endpoint = entry->session.lock();
-    const proto::StreamId out = endpoint->mux().open(target);
+    const proto::StreamId out = endpoint->mux().open(target, peer.key.bytes);
     if (out == 0) {
         mux.reject(id, Errc::going_away, "endpoint '" + name + "' is not taking new streams");
         return;
     }
+    const auto it = live_.find(endpoint.get());
+    const crypto::PublicKey endpoint_key = it != live_.end() ? it->second.key : crypto::PublicKey{};
     spdlog::debug("stream {} from {}: spliced to {}", target, from->peer(), endpoint->peer());
-    Splice::start(from, id, endpoint, out, target);
+    Splice::start(from, id, endpoint, out, target, endpoint_key.bytes);
 }
 
-void Relay::on_control(const std::shared_ptr<io::Session>& from, proto::ControlMessage&& msg) {
+void Relay::on_control(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::ControlMessage&& msg) {
     if (auto* reg = std::get_if<proto::Register>(&msg)) {
-        if (!registry_.add(reg->name, reg->services, from)) {
-            spdlog::warn("endpoint {} wants name '{}', which another session holds", from->peer(), reg->name);
-            from->mux().send_control(proto::ControlError{Errc::name_in_use, "the name '" + reg->name +
-                                                                                  "' is held by another endpoint"});
+        if (!options_.policy.may_register(peer.key, reg->name)) {
+            spdlog::warn("endpoint {} ({}) may not register as '{}'", from->peer(), peer.key.fingerprint(), reg->name);
+            from->mux().send_control(proto::ControlError{
+                Errc::not_authorized,
+                "key " + peer.key.fingerprint() + " may not register as '" + reg->name + "' on this relay"});
         } else {
+            // The policy binds a name to one key, so an older holder is this endpoint's stale session.
+            if (const auto* held = registry_.find(reg->name)) {
+                auto old = held->session.lock();
+                if (old && old != from) {
+                    spdlog::info("endpoint '{}' reconnected from {}: replacing its old session {}", reg->name,
+                                 from->peer(), old->peer());
+                    old->mux().goaway(Errc::name_in_use, "replaced by a newer session of the same endpoint");
+                    old->close("replaced by a newer session");
+                }
+            }
+            registry_.add(reg->name, reg->services, from);
             spdlog::info("endpoint '{}' online from {} with {} service(s)", reg->name, from->peer(),
                          reg->services.size());
             from->mux().send_control(proto::Registered{reg->name});
         }
     } else if (std::holds_alternative<proto::ListRequest>(msg)) {
-        auto entries = registry_.list();
-        if (entries.size() > proto::kMaxListEntries) entries.resize(proto::kMaxListEntries);
-        from->mux().send_control(proto::ListReply{std::move(entries)});
+        std::vector<proto::EndpointInfo> visible;
+        for (auto& e : registry_.list()) {
+            // A client sees the endpoints and services it may open.
+            std::erase_if(e.services,
+                          [&](const std::string& s) { return !options_.policy.may_open(peer.key, e.name + "/" + s); });
+            if (!e.services.empty()) visible.push_back(std::move(e));
+        }
+        if (visible.size() > proto::kMaxListEntries) visible.resize(proto::kMaxListEntries);
+        proto::ListReply reply{std::move(visible)};
+        // One CONTROL frame must hold it.
+        const std::size_t room = from->mux().peer_max_payload();
+        while (!reply.endpoints.empty() && proto::encode_control(reply).size() > room) reply.endpoints.pop_back();
+        from->mux().send_control(reply);
     } else {
         from->mux().send_control(proto::ControlError{Errc::protocol_error, "unexpected control message"});
     }
@@ -119,6 +255,7 @@ void Relay::on_control(const std::shared_ptr<io::Session>& from, proto::ControlM
 }
 
 void Relay::on_closed(io::Session& session) {
+    live_.erase(&session);
     for (const auto& name : registry_.remove_session(&session)) spdlog::info("endpoint '{}' offline", name);
 }
 

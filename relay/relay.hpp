@@ -1,46 +1,86 @@
 #pragma once
-// The relay role: accepts sessions from endpoints and clients, keeps the
-// registry of endpoint names, and splices client streams to endpoint streams.
+// The relay role: accepts TLS sessions from endpoints and clients whose keys
+// its policy lists, keeps the registry of endpoint names, and splices client
+// streams to endpoint streams.
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
+#include "crypto/identity.hpp"
 #include "io/asio.hpp"
 #include "io/dialer.hpp"
 #include "proto/mux.hpp"
+#include "relay/policy.hpp"
 #include "relay/registry.hpp"
+
+namespace burrow::io {
+class Session;
+class TlsContext;
+}  // namespace burrow::io
 
 namespace burrow::relay {
 
 namespace asio = io::asio;
 
+// Bounds on what strangers and peers can make the relay hold or do.
+struct RelayLimits {
+    std::chrono::milliseconds handshake_timeout{10000};  // TCP accept to authenticated session
+    std::size_t max_unauthenticated = 512;               // connections still in the handshake
+    std::size_t max_unauthenticated_per_source = 32;     // ... from one address
+    double stream_opens_per_second = 1000;               // per session, token bucket
+    double stream_open_burst = 2000;
+};
+
 struct RelayOptions {
     io::HostPort listen{"127.0.0.1", 7443};
-    proto::MuxLimits limits;
+    proto::MuxLimits mux;
+    RelayLimits limits;
+    Policy policy;
 };
 
 class Relay : public std::enable_shared_from_this<Relay> {
 public:
-    Relay(asio::any_io_executor ex, RelayOptions options);
+    Relay(asio::any_io_executor ex, RelayOptions options, crypto::Identity identity);
+    ~Relay();
 
     // Binds the listener (throws on failure) and starts accepting.
     void start();
     void stop();
+    // Graceful shutdown: no new connections or streams; existing streams go on.
+    void drain();
+    bool idle() const;  // no stream open on any session
+    // Takes a new policy and limits; closes sessions whose key is no longer allowed.
+    void reload(RelayOptions options);
     io::HostPort bound() const { return bound_; }
-    const Registry& registry() const noexcept { return registry_; }
+    const crypto::PublicKey& key() const noexcept { return identity_.public_key(); }
 
 private:
     class Peer;
+    struct Live {
+        std::weak_ptr<io::Session> session;
+        crypto::PublicKey key;
+    };
     io::awaitable<void> accept_loop();
-    void on_open(const std::shared_ptr<io::Session>& from, proto::StreamId id, const std::string& target);
-    void on_control(const std::shared_ptr<io::Session>& from, proto::ControlMessage&& msg);
+    io::awaitable<void> authenticate(io::tcp::socket socket, std::string source);
+    void on_open(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::StreamId id,
+                 const std::string& target);
+    void on_control(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::ControlMessage&& msg);
     void on_closed(io::Session& session);
 
     asio::any_io_executor ex_;
     RelayOptions options_;
+    crypto::Identity identity_;
+    std::unique_ptr<io::TlsContext> tls_;
     io::tcp::acceptor acceptor_;
     io::HostPort bound_;
     Registry registry_;
+    std::unordered_map<const io::Session*, Live> live_;
+    std::size_t unauthenticated_ = 0;
+    std::map<std::string, std::size_t> unauthenticated_by_source_;
+    std::uint64_t refused_connections_ = 0;
 };
 
 }  // namespace burrow::relay

@@ -7,7 +7,7 @@ namespace burrow::relay {
 class Splice::Half final : public io::StreamHandler {
 public:
     Half(std::shared_ptr<Splice> owner, int side) : owner_(std::move(owner)), side_(side) {}
-    void on_accepted() override { owner_->on_accepted(side_); }
+    void on_accepted(const std::optional<proto::PeerKey>&) override { owner_->on_accepted(side_); }
     void on_rejected(proto::Errc c, const std::string& r) override { owner_->on_rejected(side_, c, r); }
     void on_data(std::vector<std::uint8_t>&& b) override { owner_->on_data(side_, std::move(b)); }
     void on_fin() override { owner_->on_fin(side_); }
@@ -30,8 +30,10 @@ Splice::Splice(std::shared_ptr<io::Session> client, proto::StreamId client_id, s
 }
 
 void Splice::start(std::shared_ptr<io::Session> client, proto::StreamId client_id,
-                   std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id, std::string target) {
+                   std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id, std::string target,
+                   proto::PeerKey endpoint_key) {
     auto splice = std::make_shared<Splice>(client, client_id, endpoint, endpoint_id, std::move(target));
+    splice->endpoint_key_ = endpoint_key;
     client->attach(client_id, std::make_shared<Half>(splice, 0));
     endpoint->attach(endpoint_id, std::make_shared<Half>(splice, 1));
     endpoint->flush();
@@ -41,7 +43,7 @@ void Splice::on_accepted(int side) {
     if (side != 1 || accepted_) return;
     accepted_ = true;
     auto& c = sides_[0];
-    c.session->mux().accept(c.id);
+    c.session->mux().accept(c.id, endpoint_key_);
     c.session->flush();
 }
 
@@ -57,7 +59,17 @@ void Splice::on_rejected(int side, proto::Errc code, const std::string& reason) 
     }
 }
 
+namespace {
+SpliceTap& tap() {
+    static SpliceTap instance;
+    return instance;
+}
+}  // namespace
+
+void set_splice_tap(SpliceTap t) { tap() = std::move(t); }
+
 void Splice::on_data(int side, std::vector<std::uint8_t>&& bytes) {
+    if (tap()) tap()(target_, side, bytes);
     sides_[side].pending.push_back(std::move(bytes));
     forward(side);
 }

@@ -6,6 +6,7 @@
 // granted that side, never more.
 #include <array>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,12 +15,19 @@
 
 namespace burrow::relay {
 
+// Test-only: sees, and may change, every chunk a splice receives from a side
+// (0 = client, 1 = endpoint) before it is handed on. Unset in the shipped binary.
+using SpliceTap = std::function<void(const std::string& target, int from_side, std::vector<std::uint8_t>& bytes)>;
+void set_splice_tap(SpliceTap tap);
+
 class Splice : public std::enable_shared_from_this<Splice> {
 public:
     // `client` opened client_id and waits for an answer; `endpoint_id` was
     // just opened on `endpoint` toward the service.
+    // The client's ACCEPT will carry `endpoint_key`, the endpoint's authenticated identity.
     static void start(std::shared_ptr<io::Session> client, proto::StreamId client_id,
-                      std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id, std::string target);
+                      std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id, std::string target,
+                      proto::PeerKey endpoint_key);
 
     Splice(std::shared_ptr<io::Session> client, proto::StreamId client_id, std::shared_ptr<io::Session> endpoint,
            proto::StreamId endpoint_id, std::string target);
@@ -51,6 +59,7 @@ private:
 
     std::array<Side, 2> sides_;  // 0: client, 1: endpoint
     std::string target_;
+    proto::PeerKey endpoint_key_{};
     bool accepted_ = false;
 };
 

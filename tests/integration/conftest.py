@@ -2,11 +2,21 @@
 
 Every process is started through a ProcGroup, which kills it at teardown and,
 when a test fails, prints its stdout/stderr so the failure says why.
+
+Keys: the relay admits only the keys its config lists. Each role (`relay`,
+`lab` and `gpu` for the endpoints, `client`, and any other name a test asks
+for) has its own identity and its own BURROW_HOME, a fresh directory per test,
+so known_relays / known_endpoints are never shared between tests. The relay
+fixtures write relay.toml from these keys; endpoints and clients pin the
+relay's key with --relay-key (Relay.args).
 """
 import hashlib
+import json
 import os
 import re
 import shlex
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +29,18 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SUPPORT = REPO / "tests" / "support"
 BURROW = os.environ.get("BURROW_BIN", str(REPO / "build" / "burrow"))
+
+def _tap_default():
+    # CMake puts the target in build/tests/ (tests/CMakeLists.txt); ctest passes
+    # BURROW_TAP_BIN explicitly.
+    for candidate in (REPO / "build" / "burrow_tap_relay", REPO / "build" / "tests" / "burrow_tap_relay"):
+        if candidate.exists():
+            return str(candidate)
+    return str(REPO / "build" / "burrow_tap_relay")
+
+
+# burrow with a test tap in the relay's splices (tests/support/tap_relay.cpp)
+TAP_BURROW = os.environ.get("BURROW_TAP_BIN") or _tap_default()
 PYTHON = "/usr/bin/python3"
 STARTUP_TIMEOUT = 20
 COMMAND_TIMEOUT = 60
@@ -182,7 +204,8 @@ class ProcGroup:
         self.procs = []
 
     def start(self, argv, **kw):
-        kw.setdefault("env", self.env)
+        if kw.get("env") is None:
+            kw["env"] = self.env
         proc = Proc(argv, **kw)
         self.procs.append(proc)
         return proc
@@ -210,18 +233,100 @@ def _failed(request):
 # ---------------------------------------------------------------- environment
 
 @pytest.fixture(scope="session")
-def burrow_env(tmp_path_factory):
-    """Environment for every child: burrow keeps its keys under a throwaway HOME."""
+def base_env(tmp_path_factory):
+    """Environment for every child: a throwaway HOME; no BURROW_HOME (see keys)."""
     assert os.access(BURROW, os.X_OK), f"no burrow binary at {BURROW} (set BURROW_BIN)"
     home = tmp_path_factory.mktemp("home")
     env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
+    for name in ("BURROW_HOME", "BURROW_RELAY", "BURROW_TAP_LOG", "BURROW_TAP_TARGET",
+                 "BURROW_TAP_FLIP", "BURROW_TAP_REPLAY"):
+        env.pop(name, None)
     return env
 
 
+def public_key_line(text):
+    """`burrow-ed25519 BASE64 [comment]` -> `burrow-ed25519 BASE64`."""
+    m = re.match(r"(burrow-ed25519 [A-Za-z0-9+/]+=*)(\s|$)", text.strip())
+    assert m, f"not a burrow public key line: {text!r}"
+    return m.group(1)
+
+
+def keygen(env, path, comment):
+    """burrow keygen -f PATH -C COMMENT; returns the public key line (`burrow id`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    made = subprocess.run([BURROW, "keygen", "-f", path, "-C", comment], env=env,
+                          capture_output=True, timeout=COMMAND_TIMEOUT)
+    assert made.returncode == 0, describe(made)
+    shown = subprocess.run([BURROW, "id", "-f", path], env=env, capture_output=True,
+                           timeout=COMMAND_TIMEOUT)
+    assert shown.returncode == 0, describe(shown)
+    return public_key_line(shown.stdout.decode())
+
+
+KEY_ROLES = ("relay", "lab", "gpu", "client")
+
+
 @pytest.fixture(scope="session")
-def services(burrow_env):
+def keyring(base_env, tmp_path_factory):
+    """One identity per role for the whole session: role -> (id file, public key)."""
+    root = tmp_path_factory.mktemp("keyring")
+    return {role: (root / role / "id_ed25519",
+                   keygen(dict(base_env, BURROW_HOME=str(root / role)),
+                          root / role / "id_ed25519", role))
+            for role in KEY_ROLES}
+
+
+class Keys:
+    """Per-test BURROW_HOME directories holding each role's identity as its
+    default id_ed25519. The session roles reuse the keyring's keys; any other
+    role name gets a new key on first use."""
+
+    def __init__(self, root, base_env, keyring):
+        self.root, self.base_env, self.keyring = Path(root), base_env, keyring
+        self._pub = {}
+
+    def home(self, role):
+        home = self.root / role
+        if role not in self._pub:
+            if role in self.keyring:
+                src, pub = self.keyring[role]
+                home.mkdir(parents=True)
+                shutil.copy2(src, home / "id_ed25519")
+                shutil.copy2(f"{src}.pub", home / "id_ed25519.pub")
+            else:
+                pub = keygen(dict(self.base_env, BURROW_HOME=str(home)),
+                             home / "id_ed25519", role)
+            self._pub[role] = pub
+        return home
+
+    def pub(self, role):
+        self.home(role)
+        return self._pub[role]
+
+    def file(self, role):
+        return self.home(role) / "id_ed25519"
+
+    def env(self, role, **extra):
+        return dict(self.base_env, BURROW_HOME=str(self.home(role)), **extra)
+
+
+@pytest.fixture
+def keys(base_env, keyring, tmp_path_factory):
+    return Keys(tmp_path_factory.mktemp("homes"), base_env, keyring)
+
+
+@pytest.fixture
+def burrow_env(keys):
+    """Environment of the client programs (curl, ssh, scp and the burrow
+    clients they run): burrow finds the `client` identity in BURROW_HOME."""
+    return keys.env("client")
+
+
+@pytest.fixture(scope="session")
+def services(base_env):
     """Session-wide group for the plain services (sshd, http, websocket...)."""
-    group = ProcGroup(burrow_env)
+    group = ProcGroup(base_env)
     yield group
     group.stop_all()
 
@@ -257,27 +362,68 @@ def describe(result):
 
 @pytest.fixture
 def burrow(burrow_env):
-    """burrow(*args, input=None, timeout=...) -> CompletedProcess, for short-lived
-    commands (connect, ls, starts that must fail)."""
-    return lambda *args, **kw: run([BURROW, *args], burrow_env, **kw)
+    """burrow(*args, input=None, timeout=..., env=...) -> CompletedProcess, for
+    short-lived commands (connect, ls, starts that must fail); by default as
+    the `client` role."""
+    def call(*args, env=None, **kw):
+        return run([BURROW, *args], burrow_env if env is None else env, **kw)
+    return call
 
 
 # ---------------------------------------------------------------- burrow roles
 
+def toml_str(text):
+    return json.dumps(str(text))  # a TOML basic string, for the plain text used here
+
+
+def relay_toml(listen="127.0.0.1:0", key=None, endpoints=(), clients=(), limits=None):
+    """relay.toml text. endpoints: [(name, public key)]; clients:
+    [(label, public key, [allow patterns])]; limits: {key: int}."""
+    out = [f"listen = {toml_str(listen)}"]
+    if key is not None:
+        out.append(f"key = {toml_str(key)}")
+    for name, pub in endpoints:
+        out += ["", "[[endpoints]]", f"name = {toml_str(name)}", f"key = {toml_str(pub)}"]
+    for label, pub, allow in clients:
+        out += ["", "[[clients]]", f"name = {toml_str(label)}", f"key = {toml_str(pub)}",
+                "allow = [" + ", ".join(toml_str(a) for a in allow) + "]"]
+    if limits:
+        out += ["", "[limits]"] + [f"{k} = {int(v)}" for k, v in limits.items()]
+    return "\n".join(out) + "\n"
+
+
 class Relay:
-    def __init__(self, proc):
-        self.proc = proc
-        self.port = listening_port(proc.wait_for_line("listening on"))
-        self.addr = f"127.0.0.1:{self.port}"
+    """A running relay. `args` are the client/endpoint flags that reach it
+    with its key pinned."""
+
+    def __init__(self, proc, config=None, render=None):
+        self.proc, self.config, self._render = proc, config, render
+        line = proc.wait_for_line("listening on")
+        m = re.fullmatch(r"listening on (127\.0\.0\.1:(\d+)) key (burrow-ed25519 \S+)", line.strip())
+        assert m, f"unexpected relay listening line: {line!r}\n{proc.report()}"
+        self.addr, self.port, self.key = m.group(1), int(m.group(2)), m.group(3)
+        assert self.addr.split()[0] == line.split()[2]
+
+    @property
+    def args(self):
+        return ["--relay", self.addr, "--relay-key", self.key]
+
+    def rewrite(self, **grants):
+        """Write the config file again with other grants (see make_relay)."""
+        self.config.write_text(self._render(**grants))
+
+    def reload(self):
+        self.proc.p.send_signal(signal.SIGHUP)
 
 
-def start_relay(procs, *args):
-    return Relay(procs.start([BURROW, "relay", *args], name="relay"))
+def start_relay(procs, *args, env=None, binary=BURROW, config=None, render=None):
+    return Relay(procs.start([binary, "relay", *args], env=env, name="relay"), config, render)
 
 
-def start_endpoint(procs, *args, name="lab"):
-    proc = procs.start([BURROW, "endpoint", *args], name=f"endpoint {name}")
-    proc.wait_for_line(f"registered as {name} with relay")
+def start_endpoint(procs, *args, name="lab", env=None, wait=True):
+    proc = procs.start([BURROW, "endpoint", *args], env=env, name=f"endpoint {name}")
+    if wait:
+        proc.wait_for_line(f"registered as {name} with relay")
     return proc
 
 
@@ -296,33 +442,74 @@ class Forward:
         return self.ports[target]
 
 
-def start_forward(procs, *args, specs):
+def start_forward(procs, *args, specs, env=None):
     argv = [BURROW, "forward", *args]
     for spec in specs:
         argv += ["-L", spec]
-    return Forward(procs.start(argv, name="forward"), len(specs))
+    return Forward(procs.start(argv, env=env, name="forward"), len(specs))
+
+
+DEFAULT_ENDPOINTS = {"lab": "lab", "gpu": "gpu"}   # endpoint name -> key role
+DEFAULT_CLIENTS = {"client": ["*/*"]}              # key role -> allow patterns
 
 
 @pytest.fixture
-def relay(procs):
-    return start_relay(procs, "--listen", "127.0.0.1:0")
+def make_relay(procs, keys, tmp_path_factory):
+    """make_relay(endpoints={name: role}, clients={role: [patterns]}, limits={...},
+    binary=BURROW, env={...}, role="relay", listen=...) -> Relay, started with
+    -c relay.toml granting those keys (default: endpoints lab and gpu, client
+    `client` allowed everything). Relay.rewrite(...) takes the same grant
+    arguments and Relay.reload() sends SIGHUP."""
+    def start(endpoints=None, clients=None, limits=None, binary=BURROW, env=None,
+              role="relay", listen="127.0.0.1:0"):
+        folder = tmp_path_factory.mktemp("relay")
+        key_file = folder / "relay_id"  # relative to the config's folder
+        shutil.copy2(keys.file(role), key_file)
+        os.chmod(key_file, 0o600)
 
+        def render(endpoints=None, clients=None, limits=None):
+            endpoints = DEFAULT_ENDPOINTS if endpoints is None else endpoints
+            clients = DEFAULT_CLIENTS if clients is None else clients
+            return relay_toml(listen, "relay_id",
+                              [(name, keys.pub(r)) for name, r in endpoints.items()],
+                              [(r, keys.pub(r), allow) for r, allow in clients.items()],
+                              limits)
 
-@pytest.fixture
-def endpoint(procs, relay):
-    """endpoint({"web": "127.0.0.1:8080", ...}, name="lab") -> Proc."""
-    def start(service_map, name="lab"):
-        args = ["--relay", relay.addr, "--name", name]
-        for svc, target in service_map.items():
-            args += ["--service", f"{svc}={target}"]
-        return start_endpoint(procs, *args, name=name)
+        config = folder / "relay.toml"
+        config.write_text(render(endpoints, clients, limits))
+        relay = start_relay(procs, "-c", config, env=keys.env(role, **(env or {})),
+                            binary=binary, config=config, render=render)
+        assert relay.key == keys.pub(role), relay.proc.report()
+        return relay
     return start
 
 
 @pytest.fixture
-def forward(procs, relay):
-    """forward("0:lab:web", ...) -> Forward."""
-    return lambda *specs: start_forward(procs, "--relay", relay.addr, specs=specs)
+def relay(make_relay):
+    return make_relay()
+
+
+@pytest.fixture
+def endpoint(procs, keys, request):
+    """endpoint({"web": "127.0.0.1:8080", ...}, name="lab", role=name,
+    relay=<the relay fixture>, wait=True) -> Proc; runs with the key of
+    `role` (by default the one the relay config grants `name`)."""
+    def start(service_map, name="lab", role=None, relay=None, wait=True, args=()):
+        relay = relay or request.getfixturevalue("relay")
+        argv = [*relay.args, "--name", name, *args]
+        for svc, target in service_map.items():
+            argv += ["--service", f"{svc}={target}"]
+        return start_endpoint(procs, *argv, name=name, env=keys.env(role or name), wait=wait)
+    return start
+
+
+@pytest.fixture
+def forward(procs, keys, request):
+    """forward("0:lab:web", ..., role="client", relay=<the relay fixture>) -> Forward."""
+    def start(*specs, role="client", relay=None):
+        relay = relay or request.getfixturevalue("relay")
+        return start_forward(procs, *relay.args, specs=specs, env=keys.env(role))
+    return start
 
 
 # ---------------------------------------------------------------- services
@@ -370,12 +557,14 @@ class Sshd:
         self.addr = f"127.0.0.1:{port}"
 
     def options(self, relay=None, endpoint="lab", service="ssh"):
-        """Client options; with `relay`, the connection goes through burrow connect."""
+        """Client options; with `relay` (a Relay), the connection goes through
+        burrow connect, which finds its identity through BURROW_HOME in the
+        environment ssh runs with."""
         opts = ["-F", "/dev/null", "-i", str(self.key), "-o", "IdentitiesOnly=yes",
                 "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
                 "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]
         if relay is not None:
-            proxy = f"{shlex.quote(BURROW)} connect --relay {relay} {endpoint} {service}"
+            proxy = shlex.join([BURROW, "connect", *relay.args, endpoint, service])
             opts += ["-o", f"ProxyCommand={proxy}"]
         return opts
 
@@ -445,3 +634,82 @@ class Lab:
 
     def port(self, service):
         return self.forward.port_for(f"lab/{service}")
+
+
+# ---------------------------------------------------------------- in-process witness
+
+class Recorder:
+    """A TCP service in this process that records what reaches it: every
+    accepted connection and every byte it read. It behaves like the digest
+    server (reads to EOF, replies `<sha256> <count>\\n`), so a stream through
+    it can also succeed. Used to prove that nothing reached a service."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.received = []  # one bytearray per accepted connection
+        self._conns = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.addr = f"127.0.0.1:{self.port}"
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                buf = bytearray()
+                self.received.append(buf)
+                self._conns.append(conn)
+            t = threading.Thread(target=self._serve, args=(conn, buf), daemon=True)
+            self._threads.append(t)
+            t.start()
+
+    def _serve(self, conn, buf):
+        with conn:
+            conn.settimeout(COMMAND_TIMEOUT)
+            try:
+                while chunk := conn.recv(65536):
+                    with self._lock:
+                        buf.extend(chunk)
+                digest = hashlib.sha256(bytes(buf)).hexdigest()
+                conn.sendall(f"{digest} {len(buf)}\n".encode())
+            except OSError:
+                pass
+
+    @property
+    def accepts(self):
+        with self._lock:
+            return len(self.received)
+
+    def data(self):
+        with self._lock:
+            return [bytes(b) for b in self.received]
+
+    def close(self):
+        self._stop.set()
+        self.sock.close()
+        with self._lock:
+            for conn in self._conns:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        for t in self._threads:
+            t.join(5)
+
+
+@pytest.fixture
+def recorder():
+    r = Recorder()
+    yield r
+    r.close()

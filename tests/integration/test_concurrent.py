@@ -8,7 +8,7 @@ from clients import curl_check, digest_check, scp_check, ssh_echo_check, ws_echo
 
 def test_mixed_traffic_concurrently(lab, burrow_env, big_file, tmp_path):
     src, digest = big_file
-    env, relay, sshd = burrow_env, lab.relay.addr, lab.sshd
+    env, relay, sshd = burrow_env, lab.relay, lab.sshd
     blob = lab.http.sha256["blob.bin"]
     jobs = {
         "scp download": lambda: scp_check(env, sshd, f"127.0.0.1:{src}", tmp_path / "down.bin",

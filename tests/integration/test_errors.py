@@ -19,7 +19,7 @@ def lab_web(endpoint, http_server):
 
 @pytest.mark.parametrize("name,service,reason", UNKNOWN, ids=UNKNOWN_IDS)
 def test_connect_rejected(relay, lab_web, burrow, name, service, reason):
-    result = burrow("connect", "--relay", relay.addr, name, service, input=b"")
+    result = burrow("connect", *relay.args, name, service, input=b"")
     assert result.returncode == 1, describe(result)
     assert any(reason in l for l in error_lines(result)), describe(result)
 
@@ -49,14 +49,14 @@ def test_forward_port_in_use(relay, lab_web, burrow):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = burrow("forward", "--relay", relay.addr, "-L", f"127.0.0.1:{port}:lab:web")
+        result = burrow("forward", *relay.args, "-L", f"127.0.0.1:{port}:lab:web")
     assert result.returncode != 0, describe(result)
     assert any("in use" in l for l in error_lines(result)), describe(result)
 
 
 @pytest.mark.parametrize("spec", ["nonsense", "8080:lab", "notaport:lab:web"])
 def test_bad_forward_spec(relay, burrow, spec):
-    result = burrow("forward", "--relay", relay.addr, "-L", spec)
+    result = burrow("forward", *relay.args, "-L", spec)
     assert result.returncode == 2, describe(result)
     assert "-L" in result.stderr.decode(), describe(result)
 

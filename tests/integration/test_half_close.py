@@ -14,6 +14,6 @@ def test_half_close_through_forward(lab):
 
 def test_half_close_through_connect(lab, burrow):
     data = os.urandom(4 * 1024 * 1024)
-    result = burrow("connect", "--relay", lab.relay.addr, "lab", "digest", input=data)
+    result = burrow("connect", *lab.relay.args, "lab", "digest", input=data)
     assert result.returncode == 0, describe(result)
     assert result.stdout == digest_reply(data), describe(result)

@@ -5,7 +5,7 @@ from conftest import COMMAND_TIMEOUT, describe
 
 
 def listing(burrow, relay):
-    result = burrow("ls", "--relay", relay.addr)
+    result = burrow("ls", *relay.args)
     assert result.returncode == 0, describe(result)
     return {" ".join(line.split()) for line in result.stdout.decode().splitlines()
             if line.strip()}, result

@@ -23,7 +23,7 @@ def test_closed_service_port_is_rejected_without_harm(
     # Streams opened before the rejections: an interactive ssh session and a
     # keep-alive HTTP connection.
     shell = procs.start(sshd.ssh_argv('while read line; do echo "got $line"; done',
-                                      relay=relay.addr),
+                                      relay=relay),
                         stdin=subprocess.PIPE, name="ssh session")
     shell.stdin.write(b"one\n")
     shell.stdin.flush()
@@ -35,7 +35,7 @@ def test_closed_service_port_is_rejected_without_harm(
     expect_closed_without_data(fwd.port_for("lab/dead"))
     fwd.proc.wait_for_line(contains="refused", stream="stderr", timeout=COMMAND_TIMEOUT)
 
-    result = burrow("connect", "--relay", relay.addr, "lab", "dead", input=b"ping\n")
+    result = burrow("connect", *relay.args, "lab", "dead", input=b"ping\n")
     assert result.returncode == 1, describe(result)
     assert any("refused" in l for l in error_lines(result)), describe(result)
 

@@ -3,7 +3,7 @@ from clients import scp_check, ssh_echo_check
 
 
 def test_ssh_via_proxycommand(lab, burrow_env):
-    ssh_echo_check(burrow_env, lab.sshd, relay=lab.relay.addr)
+    ssh_echo_check(burrow_env, lab.sshd, relay=lab.relay)
 
 
 def test_ssh_via_forward_port(lab, burrow_env):
@@ -15,6 +15,6 @@ def test_scp_100mb_upload_and_download(lab, burrow_env, big_file, tmp_path):
     uploaded = tmp_path / "uploaded.bin"
     downloaded = tmp_path / "downloaded.bin"
     scp_check(burrow_env, lab.sshd, src, f"127.0.0.1:{uploaded}", uploaded, digest,
-              relay=lab.relay.addr)
+              relay=lab.relay)
     scp_check(burrow_env, lab.sshd, f"127.0.0.1:{src}", downloaded, downloaded, digest,
               port=lab.port("ssh"))

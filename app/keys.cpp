@@ -1,0 +1,50 @@
+#include "app/keys.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "app/commands.hpp"
+#include "app/config.hpp"
+
+namespace burrow::app {
+
+crypto::Identity load_or_create_identity(const std::string& path) {
+    if (!path.empty()) return crypto::Identity::load(path);
+    const std::string fallback = crypto::default_identity_path();
+    if (!std::filesystem::exists(fallback)) {
+        const auto identity = crypto::Identity::generate();
+        identity.save(fallback, "burrow");
+        spdlog::warn("created a new identity {} ({}); its public key is in {}.pub", fallback,
+                     identity.public_key().fingerprint(), fallback);
+        return identity;
+    }
+    return crypto::Identity::load(fallback);
+}
+
+crypto::PublicKey parse_public_key(const std::string& text, const std::string& where) {
+    auto key = crypto::PublicKey::parse(text);
+    if (!key) throw ConfigError(where + ": '" + text + "' is not a burrow public key (burrow-ed25519 BASE64)");
+    return *key;
+}
+
+int run_keygen(const KeyArgs& args) {
+    const std::string path = args.file.empty() ? crypto::default_identity_path() : args.file;
+    const auto identity = crypto::Identity::generate();
+    identity.save(path, args.comment);
+    std::printf("Your identity is in %s (keep it private).\n", path.c_str());
+    std::printf("Public key, also in %s.pub, to paste into configs:\n%s\n", path.c_str(),
+                identity.public_key().to_text().c_str());
+    std::printf("Fingerprint: %s\n", identity.public_key().fingerprint().c_str());
+    return 0;
+}
+
+int run_id(const KeyArgs& args) {
+    const auto identity = crypto::Identity::load(args.file.empty() ? crypto::default_identity_path() : args.file);
+    std::printf("%s\n", args.fingerprint ? identity.public_key().fingerprint().c_str()
+                                         : identity.public_key().to_text().c_str());
+    return 0;
+}
+
+}  // namespace burrow::app

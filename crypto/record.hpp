@@ -1,0 +1,95 @@
+#pragma once
+// AEAD records of the end-to-end layer, carried in a tunnel stream's bytes
+// after E2eHandshake is done. One record on the wire:
+//   u16 length, big-endian (ciphertext with its 16-byte tag: 17..16400) | ciphertext
+// nonce = 4 zero bytes | u64 record counter, big-endian; one counter per
+// direction, starting at 0 and never sent. The associated data is the two
+// length bytes. So a replayed, reordered, dropped or altered record fails
+// authentication, and after any error the sealer or opener stays closed.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <system_error>
+#include <vector>
+
+#include "crypto/e2e_errc.hpp"
+#include "crypto/e2e_secret.hpp"
+
+namespace burrow::crypto {
+
+// Values double as bits of the handshake's cipher offer.
+enum class Cipher : std::uint8_t { chacha20poly1305 = 1, aes256gcm = 2 };
+
+// Offer mask meaning "every cipher this machine runs".
+inline constexpr std::uint8_t kCipherOfferAll = 0xff;
+
+// Bits of the ciphers this machine runs: ChaCha20-Poly1305 always,
+// AES-256-GCM when libsodium finds AES-NI and PCLMUL. Initializes libsodium.
+std::uint8_t available_ciphers() noexcept;
+
+struct RecordTestAccess;  // defined by tests only
+
+// Seals one direction of a stream. Owns its key (wiped on destruction);
+// move-only. Default-constructed, moved-from or after an error it is closed:
+// seal() then returns E2eErrc::closed and writes nothing.
+class RecordSealer {
+public:
+    static constexpr std::size_t kMaxPlain = 16384;
+    static constexpr std::size_t kOverhead = 2 + 16;
+    static constexpr std::uint64_t kMaxRecords = std::uint64_t{1} << 32;
+
+    RecordSealer() noexcept = default;
+    // Closed if `cipher` does not run on this machine.
+    RecordSealer(Cipher cipher, E2eSecret key) noexcept;
+    RecordSealer(RecordSealer&& other) noexcept;
+    RecordSealer& operator=(RecordSealer&& other) noexcept;
+
+    // Appends records for all of `plain` (split into kMaxPlain pieces) to
+    // `out`; nothing for an empty `plain`. record_limit, writing nothing, if
+    // the pieces would take the direction past kMaxRecords records.
+    std::error_code seal(std::span<const std::uint8_t> plain, std::vector<std::uint8_t>& out);
+
+    // Bytes seal() appends for `plain_len` bytes of plaintext.
+    static std::size_t sealed_size(std::size_t plain_len) noexcept;
+
+private:
+    friend struct RecordTestAccess;
+    E2eSecret key_;
+    std::uint64_t counter_ = 0;
+    Cipher cipher_ = Cipher::chacha20poly1305;
+    bool live_ = false;
+};
+
+// Opens the other direction. Owns its key (wiped on destruction); move-only.
+// Closed in the same cases as RecordSealer: open() then returns
+// E2eErrc::closed and appends nothing.
+class RecordOpener {
+public:
+    static constexpr std::size_t kMinCipher = 16 + 1;
+    static constexpr std::size_t kMaxCipher = RecordSealer::kMaxPlain + 16;
+
+    RecordOpener() noexcept = default;
+    RecordOpener(Cipher cipher, E2eSecret key) noexcept;
+    RecordOpener(RecordOpener&& other) noexcept;
+    RecordOpener& operator=(RecordOpener&& other) noexcept;
+
+    // Consumes all of `in` and appends the plaintext of every complete record
+    // to `plain`; keeps at most one partial record (bounded by 2 + kMaxCipher
+    // bytes). Errors: malformed (length below kMinCipher), record_too_large,
+    // auth_failed, record_limit; `plain` then holds the records before the
+    // bad one, and the opener is closed.
+    std::error_code open(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& plain);
+
+private:
+    friend struct RecordTestAccess;
+    std::error_code open_one(std::span<const std::uint8_t> record, std::vector<std::uint8_t>& plain);
+    std::error_code fail(E2eErrc why) noexcept;
+
+    E2eSecret key_;
+    std::vector<std::uint8_t> partial_;
+    std::uint64_t counter_ = 0;
+    Cipher cipher_ = Cipher::chacha20poly1305;
+    bool live_ = false;
+};
+
+}  // namespace burrow::crypto

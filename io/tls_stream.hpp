@@ -1,0 +1,40 @@
+#pragma once
+// The TLS 1.3 transport: a ByteStream over asio::ssl, made by a handshake
+// that yields the peer's identity key (crypto/tls_identity.hpp). OpenSSL's
+// headers stay in tls_stream.cpp.
+#include <chrono>
+#include <memory>
+
+#include "crypto/identity.hpp"
+#include "io/asio.hpp"
+#include "io/byte_stream.hpp"
+
+namespace burrow::io {
+
+class TlsContext {
+public:
+    TlsContext(const crypto::Identity& identity, bool server);
+    ~TlsContext();
+    TlsContext(const TlsContext&) = delete;
+    TlsContext& operator=(const TlsContext&) = delete;
+
+    struct Impl;
+    Impl& impl() noexcept { return *impl_; }
+    bool server() const noexcept { return server_; }
+
+private:
+    std::unique_ptr<Impl> impl_;
+    bool server_;
+};
+
+struct TlsResult {
+    std::unique_ptr<ByteStream> stream;
+    crypto::PublicKey peer_key;
+};
+
+// Runs the handshake on a connected socket within `timeout`. Throws
+// system_error or runtime_error with a one-line reason on failure (timeout,
+// not TLS 1.3, no ALPN "burrow/1", no Ed25519 certificate).
+awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chrono::milliseconds timeout);
+
+}  // namespace burrow::io

@@ -1,0 +1,46 @@
+#pragma once
+// Who may do what on the relay: which keys may register which endpoint
+// names, and which `endpoint/service` targets each client key may open.
+// Built from the relay config; replaced whole on reload.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/identity.hpp"
+
+namespace burrow::relay {
+
+struct EndpointGrant {
+    std::string name;
+    crypto::PublicKey key;
+};
+
+struct ClientGrant {
+    std::string label;                // for logs
+    crypto::PublicKey key;
+    std::vector<std::string> allow;   // "endpoint/service" patterns; '*' matches within a part
+};
+
+class Policy {
+public:
+    Policy() = default;
+    Policy(std::vector<EndpointGrant> endpoints, std::vector<ClientGrant> clients);
+
+    bool knows(const crypto::PublicKey& key) const;
+    bool may_register(const crypto::PublicKey& key, std::string_view name) const;
+    bool may_open(const crypto::PublicKey& key, std::string_view target) const;
+    // The key that owns `name`, if any.
+    std::optional<crypto::PublicKey> owner_of(std::string_view name) const;
+    // "label (SHA256:...)" or the fingerprint alone, for logs and refusals.
+    std::string describe(const crypto::PublicKey& key) const;
+
+private:
+    std::vector<EndpointGrant> endpoints_;
+    std::vector<ClientGrant> clients_;
+};
+
+// Glob match where '*' matches any run of characters other than '/'.
+bool target_matches(std::string_view pattern, std::string_view target);
+
+}  // namespace burrow::relay

@@ -1,0 +1,177 @@
+"""End-to-end encryption between client and endpoint, seen from the relay.
+
+The relay here is build/burrow_tap_relay (BURROW_TAP_BIN): burrow with a tap
+in the relay's splices that logs every byte the relay carries
+(BURROW_TAP_LOG) and can alter the client -> endpoint bytes of one target
+(BURROW_TAP_TARGET): flip one bit (BURROW_TAP_FLIP=N) or send the chunk that
+holds byte N twice (BURROW_TAP_REPLAY=N). N counts the client -> endpoint
+bytes of the matching streams since the relay started. On the wire those
+bytes are the 38-byte msg1 and the 32-byte msg3 of the end-to-end handshake,
+then the records (crypto/e2e_handshake.hpp), so N >= 70 hits record bytes.
+"""
+import hashlib
+import http.client
+import os
+import secrets
+import subprocess
+
+import pytest
+
+from clients import curl_check, digest_reply
+from conftest import (COMMAND_TIMEOUT, TAP_BURROW, describe, error_lines,
+                      start_endpoint)
+
+HANDSHAKE_UP = 38 + 32  # client -> endpoint handshake bytes before the first record
+
+
+@pytest.fixture
+def tap_relay(make_relay, tmp_path):
+    """tap_relay(target=None, flip=None, replay=None) -> Relay with .tap_log."""
+    assert os.access(TAP_BURROW, os.X_OK), \
+        f"no tap relay binary at {TAP_BURROW} (build target burrow_tap_relay, or set BURROW_TAP_BIN)"
+
+    def start(target=None, flip=None, replay=None, **kw):
+        log = tmp_path / "tap.log"
+        env = {"BURROW_TAP_LOG": str(log)}
+        if target is not None:
+            env["BURROW_TAP_TARGET"] = target
+        if flip is not None:
+            env["BURROW_TAP_FLIP"] = str(flip)
+        if replay is not None:
+            env["BURROW_TAP_REPLAY"] = str(replay)
+        relay = make_relay(binary=TAP_BURROW, env=env, **kw)
+        relay.tap_log = log
+        return relay
+    return start
+
+
+def http_get(conn, path):
+    conn.request("GET", path)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+@pytest.mark.parametrize("e2e", [True, False], ids=["e2e", "e2e-off"])
+def test_relay_carries_only_ciphertext(tap_relay, procs, keys, forward, burrow, burrow_env,
+                                       http_server, digest_server, tmp_path, e2e):
+    """A marker fetched over HTTP and one sent up to the digest service never
+    show in the relay's bytes; with the services set `e2e = false` they do
+    (which shows the tap log sees the streams)."""
+    relay = tap_relay()
+    marker = f"burrow-marker-{secrets.token_hex(20)}".encode()
+    page = f"marker-{secrets.token_hex(6)}.txt"
+    body = b"".join(b"%d down " % i + marker + b"\n" for i in range(2000))
+    (http_server.root / page).write_bytes(body)
+    up = b"".join(marker + b" up %d\n" % i for i in range(2000))
+
+    def service(addr):
+        return f'"{addr}"' if e2e else f'{{ address = "{addr}", e2e = false }}'
+    config = tmp_path / "endpoint.toml"
+    config.write_text(f'name = "lab"\nrelay = "{relay.addr}"\nrelay_key = "{relay.key}"\n\n'
+                      f'[services]\nweb = {service(http_server.addr)}\n'
+                      f'digest = {service(digest_server.addr)}\n')
+    start_endpoint(procs, "-c", config, env=keys.env("lab"))
+
+    try:
+        fwd = forward("0:lab:web", relay=relay)
+        curl_check(burrow_env, fwd.port_for("lab/web"), page, hashlib.sha256(body).hexdigest())
+    finally:
+        (http_server.root / page).unlink()
+    result = burrow("connect", *relay.args, "lab", "digest", input=up)
+    assert result.returncode == 0, describe(result)
+    assert result.stdout == digest_reply(up), describe(result)
+
+    seen = relay.tap_log.read_bytes()
+    assert len(seen) >= len(body) + len(up), f"tap log has only {len(seen)} bytes"
+    if e2e:
+        assert marker not in seen, "the relay saw plaintext of an end-to-end stream"
+    else:
+        assert b"0 down " + marker in seen and marker + b" up 0\n" in seen, \
+            "the tap log lacks the plaintext of an e2e = false stream"
+
+
+def open_bystanders(relay, forward, procs, sshd, small):
+    """Streams of the same sessions opened before the alteration: an
+    interactive ssh session and a keep-alive HTTP connection."""
+    fwd = forward("0:lab:web", relay=relay)
+    web = http.client.HTTPConnection("127.0.0.1", fwd.port_for("lab/web"), timeout=COMMAND_TIMEOUT)
+    assert http_get(web, "/small.txt") == (200, small)
+    shell = procs.start(sshd.ssh_argv('while read line; do echo "got $line"; done', relay=relay),
+                        stdin=subprocess.PIPE, name="ssh session")
+    shell.stdin.write(b"one\n")
+    shell.stdin.flush()
+    shell.wait_for_line("got one", timeout=COMMAND_TIMEOUT)
+
+    def still_work(word):
+        shell.stdin.write(f"{word}\n".encode())
+        shell.stdin.flush()
+        shell.wait_for_line(f"got {word}", timeout=COMMAND_TIMEOUT)
+        assert http_get(web, "/small.txt") == (200, small)
+
+    def close():
+        web.close()
+        shell.stdin.close()
+        assert shell.wait_exit() == 0, shell.report()
+    return fwd, still_work, close
+
+
+def assert_altered_stream_rejected(result, endpoint_proc, recorder, data):
+    # The client's stream ends in an error, without the service's reply.
+    assert result.returncode == 1, describe(result)
+    assert result.stdout == b"", describe(result)
+    assert any("reset" in l or "end-to-end" in l for l in error_lines(result)), describe(result)
+    # The endpoint found the records did not authenticate, and says so at the
+    # default log level (it reset the stream, so the line is written by now).
+    endpoint_proc.wait_for_line(contains="end-to-end", stream="stderr", timeout=10)
+    # ...and let none of the altered bytes through: the service got at most
+    # an unaltered prefix of what the client sent.
+    received = recorder.data()
+    assert len(received) == 1, f"{len(received)} connections reached the service"
+    assert len(received[0]) < len(data) and data.startswith(received[0]), \
+        f"the service got {len(received[0])} bytes that are not a prefix of the {len(data)} sent"
+
+
+def test_flipped_bit_resets_only_that_stream(tap_relay, endpoint, forward, procs, burrow,
+                                             sshd, http_server, recorder):
+    flip = HANDSHAKE_UP + 1000
+    relay = tap_relay(target="lab/rec", flip=flip)
+    endpoint_proc = endpoint({"rec": recorder.addr, "web": http_server.addr, "ssh": sshd.addr},
+                             relay=relay)
+    small = (http_server.root / "small.txt").read_bytes()
+    fwd, still_work, close = open_bystanders(relay, forward, procs, sshd, small)
+
+    data = os.urandom(64 * 1024)
+    result = burrow("connect", *relay.args, "lab", "rec", input=data)
+    assert_altered_stream_rejected(result, endpoint_proc, recorder, data)
+
+    # The other streams of both sessions go on; a new stream to the same
+    # service works (the flip is spent).
+    still_work("two")
+    again = os.urandom(64 * 1024)
+    result = burrow("connect", *relay.args, "lab", "rec", input=again)
+    assert result.returncode == 0 and result.stdout == digest_reply(again), describe(result)
+    assert recorder.data()[-1] == again
+    still_work("three")
+    close()
+    assert endpoint_proc.alive() and fwd.proc.alive() and relay.proc.alive()
+
+
+def test_replayed_chunk_is_rejected(tap_relay, endpoint, forward, procs, burrow,
+                                    sshd, http_server, recorder):
+    replay = HANDSHAKE_UP + 300_000
+    relay = tap_relay(target="lab/rec", replay=replay)
+    endpoint_proc = endpoint({"rec": recorder.addr, "web": http_server.addr, "ssh": sshd.addr},
+                             relay=relay)
+    small = (http_server.root / "small.txt").read_bytes()
+    fwd, still_work, close = open_bystanders(relay, forward, procs, sshd, small)
+
+    data = os.urandom(1024 * 1024)
+    result = burrow("connect", *relay.args, "lab", "rec", input=data)
+    assert_altered_stream_rejected(result, endpoint_proc, recorder, data)
+
+    still_work("two")
+    again = os.urandom(64 * 1024)
+    result = burrow("connect", *relay.args, "lab", "rec", input=again)
+    assert result.returncode == 0 and result.stdout == digest_reply(again), describe(result)
+    close()
+    assert endpoint_proc.alive() and fwd.proc.alive() and relay.proc.alive()

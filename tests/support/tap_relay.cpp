@@ -1,0 +1,46 @@
+// burrow with a tap on the relay's splices, for tests that must see what the
+// relay sees. Environment:
+//   BURROW_TAP_LOG=FILE      append every byte the relay carries to FILE
+//   BURROW_TAP_TARGET=T      alter only streams to target T (endpoint/service)
+//   BURROW_TAP_FLIP=N        flip the low bit of the Nth byte (0-based) client -> endpoint
+//   BURROW_TAP_REPLAY=N      send the chunk holding byte N (client -> endpoint) twice
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "app/cli.hpp"
+#include "relay/splice.hpp"
+
+namespace {
+
+long env_long(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? std::atol(v) : -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const char* log_path = std::getenv("BURROW_TAP_LOG");
+    const char* target_env = std::getenv("BURROW_TAP_TARGET");
+    const std::string only = target_env ? target_env : "";
+    const long flip = env_long("BURROW_TAP_FLIP");
+    const long replay = env_long("BURROW_TAP_REPLAY");
+    std::FILE* log = log_path ? std::fopen(log_path, "ab") : nullptr;
+    burrow::relay::set_splice_tap([=, seen = 0L](const std::string& target, int side,
+                                                  std::vector<std::uint8_t>& bytes) mutable {
+        if (log) {
+            std::fwrite(bytes.data(), 1, bytes.size(), log);
+            std::fflush(log);
+        }
+        if (side != 0 || (!only.empty() && target != only)) return;
+        const long begin = seen;
+        seen += static_cast<long>(bytes.size());
+        if (flip >= begin && flip < seen) bytes[static_cast<std::size_t>(flip - begin)] ^= 1;
+        if (replay >= begin && replay < seen) {
+            const std::vector<std::uint8_t> copy = bytes;
+            bytes.insert(bytes.end(), copy.begin(), copy.end());
+        }
+    });
+    return burrow::app::main(argc, argv);
+}

@@ -1,0 +1,238 @@
+#include "crypto/record.hpp"
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace burrow::crypto {
+
+struct RecordTestAccess {
+    static void set_counter(RecordSealer& s, std::uint64_t counter) { s.counter_ = counter; }
+    static void set_counter(RecordOpener& o, std::uint64_t counter) { o.counter_ = counter; }
+};
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+class Records : public ::testing::TestWithParam<Cipher> {
+protected:
+    void SetUp() override {
+        if (!(available_ciphers() & static_cast<std::uint8_t>(GetParam()))) GTEST_SKIP() << "cipher not available";
+        randombytes_buf(key_.data(), key_.size());
+        sealer_ = RecordSealer(GetParam(), E2eSecret(key_));
+        opener_ = RecordOpener(GetParam(), E2eSecret(key_));
+    }
+
+    Bytes seal(const Bytes& plain) {
+        Bytes wire;
+        EXPECT_FALSE(sealer_.seal(plain, wire));
+        return wire;
+    }
+
+    std::array<std::uint8_t, 32> key_{};
+    RecordSealer sealer_;
+    RecordOpener opener_;
+};
+
+Bytes pattern(std::size_t size) {
+    Bytes b(size);
+    for (std::size_t i = 0; i < size; ++i) b[i] = static_cast<std::uint8_t>(i * 131 + (i >> 8));
+    return b;
+}
+
+Bytes cat(const Bytes& a, const Bytes& b) {
+    Bytes out = a;
+    out.insert(out.end(), b.begin(), b.end());
+    return out;
+}
+
+TEST_P(Records, RoundTripsInAnySplit) {
+    for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{16384}, std::size_t{16385},
+                                   std::size_t{1} << 20}) {
+        SCOPED_TRACE(size);
+        const Bytes plain = pattern(size);
+        sealer_ = RecordSealer(GetParam(), E2eSecret(key_));
+        const Bytes wire = seal(plain);
+        EXPECT_EQ(wire.size(), RecordSealer::sealed_size(size));
+        for (const std::size_t chunk : {std::size_t{1}, std::size_t{1000}, wire.size() + 1}) {
+            if (chunk == 1 && size > 20000) continue;
+            RecordOpener opener(GetParam(), E2eSecret(key_));
+            Bytes out;
+            for (std::size_t at = 0; at < wire.size(); at += chunk) {
+                const auto piece = std::span(wire).subspan(at, std::min(chunk, wire.size() - at));
+                ASSERT_FALSE(opener.open(piece, out));
+            }
+            EXPECT_EQ(out, plain);
+        }
+    }
+}
+
+TEST_P(Records, SizesAndSplitting) {
+    EXPECT_EQ(RecordSealer::sealed_size(0), 0u);
+    EXPECT_EQ(RecordSealer::sealed_size(1), 19u);
+    EXPECT_EQ(RecordSealer::sealed_size(16384), 16402u);
+    EXPECT_EQ(RecordSealer::sealed_size(16385), 16402u + 19u);
+    const Bytes wire = seal(pattern(16385));
+    EXPECT_EQ(wire[0], 0x40);  // 16400
+    EXPECT_EQ(wire[1], 0x10);
+    EXPECT_EQ(wire[16402], 0x00);  // 17
+    EXPECT_EQ(wire[16403], 0x11);
+}
+
+TEST_P(Records, MarkerNeverAppearsInCiphertext) {
+    const std::string marker = "SECRET-MARKER-7f3a";
+    Bytes plain;
+    for (int i = 0; i < 3000; ++i) plain.insert(plain.end(), marker.begin(), marker.end());
+    const Bytes wire = seal(plain);
+    EXPECT_EQ(std::search(wire.begin(), wire.end(), marker.begin(), marker.end()), wire.end());
+    const Bytes again = seal(Bytes(marker.begin(), marker.end()));
+    EXPECT_EQ(std::search(again.begin(), again.end(), marker.begin(), marker.end()), again.end());
+}
+
+TEST_P(Records, AnyFlippedBitFailsAndCloses) {
+    const Bytes plain = pattern(40);
+    const Bytes first = seal(plain);
+    const Bytes next = seal(pattern(16384));
+    for (std::size_t bit = 0; bit < first.size() * 8; ++bit) {
+        SCOPED_TRACE(bit);
+        Bytes wire = cat(first, next);
+        wire[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+        RecordOpener opener(GetParam(), E2eSecret(key_));
+        Bytes out;
+        const auto ec = opener.open(wire, out);
+        if (bit >= 16) {
+            EXPECT_EQ(ec, E2eErrc::auth_failed);
+        } else {
+            EXPECT_TRUE(ec == E2eErrc::auth_failed || ec == E2eErrc::malformed || ec == E2eErrc::record_too_large)
+                << ec.message();
+        }
+        EXPECT_TRUE(out.empty());
+        EXPECT_EQ(opener.open(next, out), E2eErrc::closed);
+        EXPECT_TRUE(out.empty());
+    }
+}
+
+TEST_P(Records, ReplayFails) {
+    const Bytes r0 = seal(pattern(10));
+    Bytes out;
+    ASSERT_FALSE(opener_.open(r0, out));
+    EXPECT_EQ(opener_.open(r0, out), E2eErrc::auth_failed);
+    EXPECT_EQ(out, pattern(10));
+    EXPECT_EQ(opener_.open(seal(pattern(3)), out), E2eErrc::closed);
+}
+
+TEST_P(Records, ReorderFails) {
+    const Bytes r0 = seal(pattern(10));
+    const Bytes r1 = seal(pattern(11));
+    Bytes out;
+    EXPECT_EQ(opener_.open(cat(r1, r0), out), E2eErrc::auth_failed);
+    EXPECT_TRUE(out.empty());
+}
+
+TEST_P(Records, DropFails) {
+    const Bytes r0 = seal(pattern(10));
+    seal(pattern(11));
+    const Bytes r2 = seal(pattern(12));
+    Bytes out;
+    ASSERT_FALSE(opener_.open(r0, out));
+    EXPECT_EQ(opener_.open(r2, out), E2eErrc::auth_failed);
+    EXPECT_EQ(out, pattern(10));  // what came before the bad record stays
+}
+
+TEST_P(Records, TruncatedStreamJustWaits) {
+    const Bytes wire = seal(pattern(16384));
+    Bytes out;
+    ASSERT_FALSE(opener_.open(std::span(wire).first(wire.size() - 1), out));
+    EXPECT_TRUE(out.empty());
+    ASSERT_FALSE(opener_.open(std::span(wire).last(1), out));
+    EXPECT_EQ(out, pattern(16384));
+}
+
+TEST_P(Records, LengthOutOfRange) {
+    for (const auto& [hi, lo, want] : {std::tuple{0x40, 0x11, E2eErrc::record_too_large},
+                                      {0xff, 0xff, E2eErrc::record_too_large}, {0x00, 0x10, E2eErrc::malformed},
+                                      {0x00, 0x00, E2eErrc::malformed}}) {
+        RecordOpener opener(GetParam(), E2eSecret(key_));
+        Bytes out;
+        EXPECT_EQ(opener.open(Bytes{static_cast<std::uint8_t>(hi)}, out), std::error_code{});
+        EXPECT_EQ(opener.open(Bytes{static_cast<std::uint8_t>(lo)}, out), want);
+        EXPECT_EQ(opener.open(Bytes{0, 17}, out), E2eErrc::closed);
+    }
+}
+
+TEST_P(Records, WrongKeyOrCipherFails) {
+    const Bytes wire = seal(pattern(100));
+    auto other_key = key_;
+    other_key[0] ^= 1;
+    RecordOpener wrong_key(GetParam(), E2eSecret(other_key));
+    Bytes out;
+    EXPECT_EQ(wrong_key.open(wire, out), E2eErrc::auth_failed);
+    const Cipher other = GetParam() == Cipher::aes256gcm ? Cipher::chacha20poly1305 : Cipher::aes256gcm;
+    if (!(available_ciphers() & static_cast<std::uint8_t>(other))) return;
+    RecordOpener wrong_cipher(other, E2eSecret(key_));
+    EXPECT_EQ(wrong_cipher.open(wire, out), E2eErrc::auth_failed);
+}
+
+TEST_P(Records, RecordLimit) {
+    RecordTestAccess::set_counter(sealer_, RecordSealer::kMaxRecords - 1);
+    RecordTestAccess::set_counter(opener_, RecordSealer::kMaxRecords - 1);
+    Bytes wire;
+    EXPECT_EQ(sealer_.seal(pattern(RecordSealer::kMaxPlain + 1), wire), E2eErrc::record_limit);
+    EXPECT_TRUE(wire.empty());
+    EXPECT_EQ(sealer_.seal(pattern(1), wire), E2eErrc::closed);
+
+    RecordSealer last(GetParam(), E2eSecret(key_));
+    RecordTestAccess::set_counter(last, RecordSealer::kMaxRecords - 1);
+    ASSERT_FALSE(last.seal(pattern(5), wire));
+    EXPECT_EQ(last.seal(pattern(5), wire), E2eErrc::record_limit);
+    Bytes out;
+    ASSERT_FALSE(opener_.open(wire, out));
+    EXPECT_EQ(out, pattern(5));
+    RecordTestAccess::set_counter(last, RecordSealer::kMaxRecords - 1);  // a peer that does not stop
+    EXPECT_EQ(last.seal(pattern(5), wire), E2eErrc::closed);
+    RecordSealer rogue(GetParam(), E2eSecret(key_));
+    RecordTestAccess::set_counter(rogue, RecordSealer::kMaxRecords - 1);
+    Bytes extra;
+    ASSERT_FALSE(rogue.seal(pattern(5), extra));
+    EXPECT_EQ(opener_.open(extra, out), E2eErrc::record_limit);
+}
+
+TEST_P(Records, ClosedWhenDefaultOrMovedFrom) {
+    RecordSealer none;
+    RecordOpener nothing;
+    Bytes wire, out;
+    EXPECT_EQ(none.seal(pattern(3), wire), E2eErrc::closed);
+    EXPECT_EQ(nothing.open(Bytes{0, 17}, out), E2eErrc::closed);
+    EXPECT_TRUE(wire.empty());
+
+    const Bytes r0 = seal(pattern(3));
+    RecordSealer moved = std::move(sealer_);
+    EXPECT_EQ(sealer_.seal(pattern(3), wire), E2eErrc::closed);  // NOLINT(bugprone-use-after-move)
+    ASSERT_FALSE(moved.seal(pattern(4), wire));
+    RecordOpener opener = std::move(opener_);
+    EXPECT_EQ(opener_.open(r0, out), E2eErrc::closed);  // NOLINT(bugprone-use-after-move)
+    ASSERT_FALSE(opener.open(cat(r0, wire), out));  // the counter moved along
+    EXPECT_EQ(out, cat(pattern(3), pattern(4)));
+}
+
+TEST_P(Records, PartialRecordIsKeptAcrossMove) {
+    const Bytes wire = seal(pattern(100));
+    Bytes out;
+    ASSERT_FALSE(opener_.open(std::span(wire).first(50), out));
+    RecordOpener opener = std::move(opener_);
+    ASSERT_FALSE(opener.open(std::span(wire).subspan(50), out));
+    EXPECT_EQ(out, pattern(100));
+}
+
+INSTANTIATE_TEST_SUITE_P(Ciphers, Records, ::testing::Values(Cipher::chacha20poly1305, Cipher::aes256gcm),
+                         [](const auto& info) {
+                             return info.param == Cipher::aes256gcm ? std::string("Aes256Gcm")
+                                                                    : std::string("ChaCha20Poly1305");
+                         });
+
+}  // namespace
+}  // namespace burrow::crypto

@@ -1,0 +1,253 @@
+#include "proto/control.hpp"
+
+#include <gtest/gtest.h>
+
+#include "proto/wire.hpp"
+#include "tests/unit/proto/mux_harness.hpp"
+
+namespace burrow::proto {
+namespace {
+
+using test::Bytes;
+
+ControlMessage round_trip(const ControlMessage& msg) {
+    ControlMessage back = ListRequest{};
+    const Bytes wire = encode_control(msg);
+    EXPECT_FALSE(decode_control(wire, back));
+    return back;
+}
+
+std::error_code decode(const Bytes& payload) {
+    ControlMessage out;
+    return decode_control(payload, out);
+}
+
+std::vector<std::string> names(std::size_t n) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < n; ++i) out.push_back("svc" + std::to_string(i));
+    return out;
+}
+
+// A hand-written REGISTER: name, then `services` names.
+Bytes register_payload(std::string_view name, const std::vector<std::string>& services) {
+    Bytes out;
+    ByteWriter w(out);
+    w.u8(1);
+    w.str16(name);
+    w.u16(static_cast<std::uint16_t>(services.size()));
+    for (const auto& s : services) w.str16(s);
+    return out;
+}
+
+Bytes registered_payload(std::string_view name) {
+    Bytes out;
+    ByteWriter w(out);
+    w.u8(2);
+    w.str16(name);
+    return out;
+}
+
+TEST(Control, KindNumbersAreFixed) {
+    EXPECT_EQ(encode_control(Register{"lab", {}})[0], 1);
+    EXPECT_EQ(encode_control(Registered{"lab"})[0], 2);
+    EXPECT_EQ(encode_control(ListRequest{})[0], 3);
+    EXPECT_EQ(encode_control(ListReply{})[0], 4);
+    EXPECT_EQ(encode_control(ControlError{})[0], 5);
+}
+
+TEST(Control, RegisterRoundTrips) {
+    const ControlMessage msg = Register{"gpu-box", {"ssh", "web_ui", "jupyter.lab"}};
+    EXPECT_EQ(round_trip(msg), msg);
+}
+
+TEST(Control, RegisterWithoutServicesRoundTrips) {
+    const ControlMessage msg = Register{"lab", {}};
+    EXPECT_EQ(round_trip(msg), msg);
+}
+
+TEST(Control, RegisterWithMaxServicesRoundTrips) {
+    const ControlMessage msg = Register{"lab", names(kMaxServices)};
+    EXPECT_EQ(round_trip(msg), msg);
+}
+
+TEST(Control, RegisterWireLayout) {
+    EXPECT_EQ(encode_control(Register{"ab", {"x"}}), (Bytes{1, 0, 2, 'a', 'b', 0, 1, 0, 1, 'x'}));
+}
+
+TEST(Control, RegisteredRoundTrips) {
+    const ControlMessage msg = Registered{"lab"};
+    EXPECT_EQ(round_trip(msg), msg);
+}
+
+TEST(Control, ListRequestIsOneByte) {
+    EXPECT_EQ(encode_control(ListRequest{}), (Bytes{3}));
+    EXPECT_EQ(round_trip(ListRequest{}), ControlMessage{ListRequest{}});
+}
+
+TEST(Control, ListReplyRoundTrips) {
+    const ControlMessage msg = ListReply{{{"lab", {"ssh", "web"}}, {"gpu", {}}, {"Nas_2", {"smb"}}}};
+    EXPECT_EQ(round_trip(msg), msg);
+}
+
+TEST(Control, EmptyListReplyRoundTrips) {
+    EXPECT_EQ(round_trip(ListReply{}), ControlMessage{ListReply{}});
+}
+
+TEST(Control, ListReplyWithMaxEntriesRoundTrips) {
+    ListReply reply;
+    for (std::size_t i = 0; i < kMaxListEntries; ++i) reply.endpoints.push_back({"ep" + std::to_string(i), {"ssh"}});
+    const ControlMessage msg = reply;
+    EXPECT_EQ(round_trip(msg), msg);
+}
+
+TEST(Control, ErrorRoundTrips) {
+    const ControlMessage msg = ControlError{Errc::name_in_use, "lab is taken"};
+    EXPECT_EQ(round_trip(msg), msg);
+}
+
+TEST(Control, ErrorWithMaxReasonRoundTrips) {
+    const ControlMessage msg = ControlError{Errc::not_authorized, std::string(kMaxReasonLen, 'r')};
+    EXPECT_EQ(round_trip(msg), msg);
+}
+
+TEST(Control, ErrorReasonIsCutToMaxOnEncode) {
+    const auto back = round_trip(ControlError{Errc::overloaded, std::string(kMaxReasonLen + 100, 'r')});
+    ASSERT_TRUE(std::holds_alternative<ControlError>(back));
+    EXPECT_EQ(std::get<ControlError>(back).reason.size(), kMaxReasonLen);
+}
+
+TEST(Control, ErrorWithUnknownCodeDecodesAsProtocolError) {
+    const Bytes payload{5, 0xff, 0xff, 0, 0};
+    ControlMessage out;
+    ASSERT_FALSE(decode_control(payload, out));
+    EXPECT_EQ(std::get<ControlError>(out).code, Errc::protocol_error);
+}
+
+TEST(ControlMalformed, EmptyPayload) { EXPECT_EQ(decode({}), Errc::malformed_frame); }
+
+TEST(ControlMalformed, UnknownKinds) {
+    for (int kind : {0, 6, 7, 0x80, 0xff}) EXPECT_EQ(decode(Bytes{static_cast<std::uint8_t>(kind)}), Errc::malformed_frame) << kind;
+}
+
+TEST(ControlMalformed, EveryTruncationOfEveryKind) {
+    const std::vector<ControlMessage> messages{
+        Register{"lab", {"ssh", "web"}}, Registered{"lab"},
+        ListReply{{{"lab", {"ssh"}}, {"gpu", {"a", "b"}}}}, ControlError{Errc::name_in_use, "taken"}};
+    for (const auto& msg : messages) {
+        const Bytes full = encode_control(msg);
+        for (std::size_t n = 0; n < full.size(); ++n)
+            EXPECT_EQ(decode(Bytes(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n))), Errc::malformed_frame)
+                << "kind " << int(full[0]) << " cut at " << n;
+    }
+}
+
+TEST(ControlMalformed, TrailingBytesOnEveryKind) {
+    const std::vector<ControlMessage> messages{Register{"lab", {"ssh"}}, Registered{"lab"}, ListRequest{},
+                                               ListReply{{{"lab", {}}}}, ControlError{Errc::timeout, "slow"}};
+    for (const auto& msg : messages) {
+        Bytes wire = encode_control(msg);
+        wire.push_back(0);
+        EXPECT_EQ(decode(wire), Errc::malformed_frame) << "kind " << int(wire[0]);
+    }
+}
+
+TEST(ControlMalformed, TooManyServices) {
+    EXPECT_FALSE(decode(register_payload("lab", names(kMaxServices))));
+    EXPECT_EQ(decode(register_payload("lab", names(kMaxServices + 1))), Errc::malformed_frame);
+}
+
+TEST(ControlMalformed, ServiceCountAboveMaxWithoutTheServices) {
+    Bytes payload{1, 0, 3, 'l', 'a', 'b', 0xff, 0xff};
+    EXPECT_EQ(decode(payload), Errc::malformed_frame);
+}
+
+TEST(ControlMalformed, TooManyServicesInAListEntry) {
+    ListReply reply{{{"lab", names(kMaxServices + 1)}}};
+    EXPECT_EQ(decode(encode_control(reply)), Errc::malformed_frame);
+}
+
+TEST(ControlMalformed, TooManyListEntries) {
+    ListReply reply;
+    for (std::size_t i = 0; i <= kMaxListEntries; ++i) reply.endpoints.push_back({"ep" + std::to_string(i), {}});
+    EXPECT_EQ(decode(encode_control(reply)), Errc::malformed_frame);
+}
+
+TEST(ControlMalformed, HugeListCountWithoutEntries) {
+    EXPECT_EQ(decode(Bytes{4, 0xff, 0xff}), Errc::malformed_frame);
+}
+
+TEST(ControlMalformed, BadEndpointNames) {
+    for (const std::string& bad : std::vector<std::string>{"", ".hidden", "-dash", "sp ace", "sl/ash", "t\tab",
+                                                           "caf\xc3\xa9", std::string(64, 'a'), std::string("nul\0x", 5)}) {
+        EXPECT_EQ(decode(register_payload(bad, {"ssh"})), Errc::malformed_frame) << bad;
+        EXPECT_EQ(decode(registered_payload(bad)), Errc::malformed_frame) << bad;
+        EXPECT_EQ(decode(encode_control(ListReply{{{bad, {}}}})), Errc::malformed_frame) << bad;
+    }
+}
+
+TEST(ControlMalformed, BadServiceNames) {
+    for (const std::string& bad : std::vector<std::string>{"", ".x", "-x", "a b", "a:b", std::string(64, 's')}) {
+        EXPECT_EQ(decode(register_payload("lab", {"ok", bad})), Errc::malformed_frame) << bad;
+        EXPECT_EQ(decode(encode_control(ListReply{{{"lab", {bad}}}})), Errc::malformed_frame) << bad;
+    }
+}
+
+TEST(ControlMalformed, NameOfMaxLengthIsAccepted) {
+    EXPECT_FALSE(decode(register_payload(std::string(kMaxNameLen, 'n'), {std::string(kMaxNameLen, 's')})));
+}
+
+TEST(ControlMalformed, OverlongErrorReason) {
+    Bytes payload;
+    ByteWriter w(payload);
+    w.u8(5);
+    w.u16(1);
+    w.str16(std::string(kMaxReasonLen + 1, 'r'));
+    EXPECT_EQ(decode(payload), Errc::malformed_frame);
+}
+
+TEST(ControlMalformed, StringLengthBeyondPayload) {
+    EXPECT_EQ(decode(Bytes{2, 0, 10, 'a', 'b'}), Errc::malformed_frame);
+    EXPECT_EQ(decode(Bytes{5, 0, 1, 0, 10, 'a'}), Errc::malformed_frame);
+}
+
+TEST(ControlMalformed, OverlongStringLengthIsRejectedBeforeReading) {
+    Bytes payload{2, 0xff, 0xff};
+    payload.resize(3 + 0xffff, 'a');
+    EXPECT_EQ(decode(payload), Errc::malformed_frame);
+}
+
+TEST(ControlMalformed, DecodeLeavesOutputAloneOnFailure) {
+    ControlMessage out = Registered{"keep"};
+    ASSERT_TRUE(decode_control(Bytes{1, 0, 0}, out));
+    EXPECT_EQ(out, ControlMessage{Registered{"keep"}});
+}
+
+TEST(Names, ValidNames) {
+    for (std::string_view ok : {"a", "Z", "0", "lab", "gpu-box", "web_ui", "a.b.c", "x-", "x.", "_x", "A1_b-2.c"})
+        EXPECT_TRUE(is_valid_name(ok)) << ok;
+    EXPECT_TRUE(is_valid_name(std::string(kMaxNameLen, 'a')));
+}
+
+TEST(Names, InvalidNames) {
+    for (std::string_view bad : {"", ".", "-", ".a", "-a", "a b", "a/b", "a@b", "a+b", "ä", "a\n"})
+        EXPECT_FALSE(is_valid_name(bad)) << bad;
+    EXPECT_FALSE(is_valid_name(std::string(kMaxNameLen + 1, 'a')));
+}
+
+TEST(Target, ParsesEndpointAndService) {
+    std::string endpoint, service;
+    ASSERT_TRUE(parse_target("lab/ssh", endpoint, service));
+    EXPECT_EQ(endpoint, "lab");
+    EXPECT_EQ(service, "ssh");
+}
+
+TEST(Target, RejectsMalformedTargets) {
+    for (std::string_view bad : {"", "lab", "/ssh", "lab/", "lab/ssh/x", ".lab/ssh", "lab/-ssh", "l ab/ssh", "lab//ssh"}) {
+        std::string endpoint = "keep", service = "keep";
+        EXPECT_FALSE(parse_target(bad, endpoint, service)) << bad;
+        EXPECT_EQ(endpoint, "keep");
+    }
+}
+
+}  // namespace
+}  // namespace burrow::proto

@@ -1,0 +1,318 @@
+#include "proto/mux.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/proto/mux_harness.hpp"
+
+namespace burrow::proto {
+namespace {
+
+using namespace test;
+
+std::vector<ParsedFrame> windows_for(const std::vector<ParsedFrame>& frames, StreamId id) {
+    std::vector<ParsedFrame> out;
+    for (const auto& f : of_type(frames, FrameType::window))
+        if (f.header.stream == id) out.push_back(f);
+    return out;
+}
+
+TEST(MuxCredit, SenderStopsAtCredit) {
+    Link link({.stream_window = 4}, {.stream_window = 4});
+    link.establish();
+    const StreamId id = link.open_accepted();
+    EXPECT_EQ(link.client.send_capacity(id), 4u);
+    EXPECT_EQ(link.client.send(id, bytes("abcdef")), 4u);
+    EXPECT_EQ(link.client.send(id, bytes("ef")), 0u);
+    EXPECT_EQ(link.client.send_capacity(id), 0u);
+}
+
+TEST(MuxCredit, GrantReturnsCreditAndWakesTheSender) {
+    Link link({.stream_window = 4}, {.stream_window = 4});
+    link.establish();
+    const StreamId id = link.open_accepted();
+    ASSERT_EQ(link.client.send(id, bytes("abcdef")), 4u);
+    link.trade();
+    EXPECT_EQ(data_for(link.server_take(), id), "abcd");
+    EXPECT_FALSE(has_event<StreamWritable>(link.client_take()));
+    link.server.grant(id, 4);
+    link.trade();
+    const auto writable = events_of<StreamWritable>(link.client_take());
+    ASSERT_EQ(writable.size(), 1u);
+    EXPECT_EQ(writable[0].stream, id);
+    EXPECT_EQ(link.client.send(id, bytes("ef")), 2u);
+    link.trade();
+    EXPECT_EQ(data_for(link.server_take(), id), "ef");
+}
+
+TEST(MuxCredit, NoCreditComesBackWithoutGrant) {
+    Link link({.stream_window = 4096}, {.stream_window = 4096});
+    link.establish();
+    const StreamId id = link.open_accepted();
+    ASSERT_EQ(link.client.send(id, filled(4096)), 4096u);
+    link.trade();
+    EXPECT_EQ(link.client.send_capacity(id), 0u);
+    EXPECT_FALSE(has_event<StreamWritable>(link.client_take()));
+}
+
+TEST(MuxCredit, SendBeforeAcceptTakesNothingAndAcceptWakesTheSender) {
+    Link link;
+    link.establish();
+    const StreamId id = link.client.open("lab/ssh");
+    EXPECT_EQ(link.client.send(id, bytes("early")), 0u);
+    link.trade();
+    link.server.accept(id);
+    link.trade();
+    const auto events = link.client_take();
+    EXPECT_TRUE(has_event<StreamAccepted>(events));
+    EXPECT_TRUE(has_event<StreamWritable>(events));
+    EXPECT_EQ(link.client.send(id, bytes("early")), 5u);
+}
+
+TEST(MuxCredit, WantWritableAsksForAnEventWhenCreditReturns) {
+    Link link({.stream_window = 4}, {.stream_window = 4});
+    link.establish();
+    const StreamId id = link.open_accepted();
+    ASSERT_EQ(link.client.send(id, bytes("abcd")), 4u);
+    link.client.want_writable(id);
+    link.trade();
+    link.server.grant(id, 4);
+    link.trade();
+    EXPECT_TRUE(has_event<StreamWritable>(link.client_take()));
+}
+
+TEST(MuxCredit, ExactFillWithoutWantWritableGivesNoEvent) {
+    Link link({.stream_window = 4}, {.stream_window = 4});
+    link.establish();
+    const StreamId id = link.open_accepted();
+    ASSERT_EQ(link.client.send(id, bytes("abcd")), 4u);
+    link.trade();
+    link.server.grant(id, 4);
+    link.trade();
+    EXPECT_FALSE(has_event<StreamWritable>(link.client_take()));
+    EXPECT_EQ(link.client.send_capacity(id), 4u);
+}
+
+TEST(MuxCredit, SessionWindowLimitsAllStreamsTogether) {
+    Link link({}, {.session_window = 4096});
+    link.establish();
+    const StreamId a = link.open_accepted("lab/a");
+    const StreamId b = link.open_accepted("lab/b");
+    EXPECT_EQ(link.client.send(a, filled(3000)), 3000u);
+    EXPECT_EQ(link.client.send(b, filled(3000)), 1096u);
+    EXPECT_EQ(link.client.send_capacity(a), 0u);
+    EXPECT_EQ(link.client.send_capacity(b), 0u);
+    link.trade();
+    const auto got = link.server_take();
+    EXPECT_EQ(data_for(got, a).size(), 3000u);
+    EXPECT_EQ(data_for(got, b).size(), 1096u);
+    link.server.grant(a, 3000);
+    link.server.grant(b, 1096);
+    link.trade();
+    const auto writable = events_of<StreamWritable>(link.client_take());
+    ASSERT_EQ(writable.size(), 1u);
+    EXPECT_EQ(writable[0].stream, b);
+    EXPECT_EQ(link.client.send_capacity(b), 4096u);
+}
+
+TEST(MuxCredit, StreamWindowFramesAreBatchedToAQuarter) {
+    Hostile side = with_accepted_stream({.stream_window = 4096});
+    ASSERT_FALSE(side.feed(data_frame(1, filled(1023))));
+    side.mux.grant(1, 1023);
+    EXPECT_TRUE(windows_for(take_output(side.mux), 1).empty());
+    ASSERT_FALSE(side.feed(data_frame(1, filled(1))));
+    side.mux.grant(1, 1);
+    const auto windows = windows_for(take_output(side.mux), 1);
+    ASSERT_EQ(windows.size(), 1u);
+    EXPECT_EQ(windows[0].u32(), 1024u);
+}
+
+TEST(MuxCredit, SessionWindowFramesAreBatchedToAQuarter) {
+    Hostile side = with_accepted_stream({.session_window = 8192});
+    ASSERT_FALSE(side.feed(data_frame(1, filled(2047))));
+    side.mux.grant(1, 2047);
+    EXPECT_TRUE(windows_for(take_output(side.mux), 0).empty());
+    ASSERT_FALSE(side.feed(data_frame(1, filled(1))));
+    side.mux.grant(1, 1);
+    const auto windows = windows_for(take_output(side.mux), 0);
+    ASSERT_EQ(windows.size(), 1u);
+    EXPECT_EQ(windows[0].u32(), 2048u);
+}
+
+TEST(MuxCredit, GrantCannotReturnMoreThanWasReceived) {
+    Hostile side = with_accepted_stream({.stream_window = 4096});
+    side.mux.grant(1, 1 << 20);
+    EXPECT_TRUE(of_type(take_output(side.mux), FrameType::window).empty());
+    ASSERT_FALSE(side.feed(data_frame(1, filled(4096))));
+    ASSERT_FALSE(side.feed(data_frame(1, filled(1))));
+    const auto resets = events_of<StreamReset>(drain_events(side.mux));
+    ASSERT_EQ(resets.size(), 1u);
+    EXPECT_EQ(resets[0].code, Errc::flow_control);
+}
+
+TEST(MuxCredit, GrantedStreamAcceptsMoreData) {
+    Hostile side = with_accepted_stream({.stream_window = 4096});
+    ASSERT_FALSE(side.feed(data_frame(1, filled(4096))));
+    side.mux.grant(1, 4096);
+    ASSERT_FALSE(side.feed(data_frame(1, filled(4096))));
+    const auto events = drain_events(side.mux);
+    EXPECT_FALSE(has_event<StreamReset>(events));
+    EXPECT_EQ(data_for(events, 1).size(), 8192u);
+}
+
+TEST(MuxOutput, ControlFramesGoBeforeQueuedData) {
+    Link link;
+    link.establish();
+    const StreamId id = link.open_accepted();
+    link.client.send(id, bytes("payload"));
+    link.client.ping(7);
+    const auto frames = take_output(link.client);
+    ASSERT_EQ(frames.size(), 2u);
+    EXPECT_EQ(frames[0].header.type, FrameType::ping);
+    EXPECT_EQ(frames[1].header.type, FrameType::data);
+}
+
+TEST(MuxOutput, SmallStreamBytesAppearInTheFirstOutputChunk) {
+    Link link;
+    link.establish();
+    const StreamId bulk = link.open_accepted("lab/scp");
+    const StreamId small = link.open_accepted("lab/ssh");
+    ASSERT_EQ(link.client.send(bulk, filled(512 * 1024)), 512u * 1024);
+    ASSERT_EQ(link.client.send(small, bytes("ls\n")), 3u);
+    const auto first = parse_frames(link.client.pending_output());
+    bool small_seen = false;
+    for (const auto& f : of_type(first, FrameType::data))
+        if (f.header.stream == small && text(f.payload) == "ls\n") small_seen = true;
+    EXPECT_TRUE(small_seen);
+}
+
+TEST(MuxOutput, EachTurnGivesAStreamAtMostWriteQuantum) {
+    Link link({.write_quantum = 1024}, {});
+    link.establish();
+    const StreamId a = link.open_accepted("lab/a");
+    const StreamId b = link.open_accepted("lab/b");
+    link.client.send(a, filled(4096));
+    link.client.send(b, filled(4096));
+    const auto data = of_type(take_output(link.client), FrameType::data);
+    ASSERT_EQ(data.size(), 8u);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        EXPECT_EQ(data[i].header.stream, i % 2 == 0 ? a : b) << i;
+        EXPECT_EQ(data[i].payload.size(), 1024u) << i;
+    }
+}
+
+TEST(MuxOutput, DataFramesFitThePeersMaxFramePayload) {
+    Link link({.write_quantum = 64 * 1024}, {.max_frame_payload = 1024});
+    link.establish();
+    const StreamId id = link.open_accepted();
+    ASSERT_EQ(link.client.send(id, filled(10000)), 10000u);
+    const Bytes out = take_output_bytes(link.client);
+    for (const auto& f : parse_frames(out)) EXPECT_LE(f.payload.size(), 1024u);
+    EXPECT_FALSE(link.server.receive(out));
+    EXPECT_EQ(data_for(drain_events(link.server), id).size(), 10000u);
+}
+
+TEST(MuxOutput, PendingOutputIsStableUntilConsumed) {
+    Link link;
+    link.establish();
+    link.client.ping(1);
+    const auto first = link.client.pending_output();
+    const Bytes copy(first.begin(), first.end());
+    link.client.ping(2);
+    link.client.send_control(ListRequest{});
+    const auto again = link.client.pending_output();
+    EXPECT_EQ(Bytes(again.begin(), again.end()), copy);
+    link.client.consume_output(3);
+    const auto rest = link.client.pending_output();
+    EXPECT_EQ(Bytes(rest.begin(), rest.end()), Bytes(copy.begin() + 3, copy.end()));
+    link.client.consume_output(rest.size());
+    const auto later = parse_frames(take_output_bytes(link.client));
+    ASSERT_EQ(later.size(), 2u);
+    EXPECT_EQ(later[0].header.type, FrameType::ping);
+    EXPECT_EQ(later[1].header.type, FrameType::control);
+}
+
+TEST(MuxOutput, ChunksStayNearOutputChunk) {
+    Link link({.write_quantum = 1024, .output_chunk = 4096}, {});
+    link.establish();
+    for (const char* t : {"lab/a", "lab/b", "lab/c"}) link.client.send(link.open_accepted(t), filled(10000));
+    for (auto out = link.client.pending_output(); !out.empty(); out = link.client.pending_output()) {
+        EXPECT_LE(out.size(), 4096u + 1024 + FrameHeader::kSize);
+        link.client.consume_output(out.size());
+    }
+}
+
+TEST(MuxOutput, HasOutputTracksPendingBytes) {
+    Mux m(Role::initiator);
+    EXPECT_TRUE(m.has_output());
+    take_output(m);
+    EXPECT_FALSE(m.has_output());
+    m.ping(1);
+    EXPECT_TRUE(m.has_output());
+}
+
+TEST(MuxGoaway, PeerGoawayStopsOpensButExistingStreamsGoOn) {
+    Link link;
+    link.establish();
+    const StreamId id = link.open_accepted();
+    link.server.goaway(Errc::going_away, "maintenance");
+    link.trade();
+    const auto goaways = events_of<GoAwayReceived>(link.client_take());
+    ASSERT_EQ(goaways.size(), 1u);
+    EXPECT_EQ(goaways[0].code, Errc::going_away);
+    EXPECT_EQ(goaways[0].reason, "maintenance");
+    EXPECT_TRUE(link.client.peer_going_away());
+    EXPECT_EQ(link.client.open("lab/other"), 0u);
+    link.client.send(id, bytes("up"));
+    link.server.send(id, bytes("down"));
+    link.trade();
+    EXPECT_EQ(data_for(link.server_take(), id), "up");
+    EXPECT_EQ(data_for(link.client_take(), id), "down");
+}
+
+TEST(MuxGoaway, LocalGoawayStopsOpens) {
+    Link link;
+    link.establish();
+    link.client.goaway(Errc::going_away, "bye");
+    EXPECT_EQ(link.client.open("lab/ssh"), 0u);
+}
+
+TEST(MuxGoaway, OpenCrossingGoawayIsRejectedGoingAway) {
+    Link link;
+    link.establish();
+    link.server.goaway(Errc::going_away, "draining");
+    const StreamId id = link.client.open("lab/ssh");
+    ASSERT_NE(id, 0u);
+    link.trade();
+    EXPECT_FALSE(has_event<StreamOpened>(link.server_take()));
+    const auto rejected = events_of<StreamRejected>(link.client_take());
+    ASSERT_EQ(rejected.size(), 1u);
+    EXPECT_EQ(rejected[0].stream, id);
+    EXPECT_EQ(rejected[0].code, Errc::going_away);
+    EXPECT_FALSE(link.client.stream_exists(id));
+}
+
+TEST(MuxStreamLimit, TooManyStreamsRejectsOnlyTheExtraStream) {
+    Link link({}, {.max_streams = 2});
+    link.establish();
+    const StreamId a = link.client.open("lab/a");
+    const StreamId b = link.client.open("lab/b");
+    const StreamId c = link.client.open("lab/c");
+    link.trade();
+    EXPECT_EQ(events_of<StreamOpened>(link.server_take()).size(), 2u);
+    const auto rejected = events_of<StreamRejected>(link.client_take());
+    ASSERT_EQ(rejected.size(), 1u);
+    EXPECT_EQ(rejected[0].stream, c);
+    EXPECT_EQ(rejected[0].code, Errc::too_many_streams);
+    EXPECT_TRUE(link.client.stream_exists(a));
+    EXPECT_TRUE(link.client.stream_exists(b));
+    link.client.reset(a, Errc::cancelled, "");
+    link.trade();
+    const StreamId d = link.client.open("lab/d");
+    link.trade();
+    EXPECT_EQ(events_of<StreamOpened>(link.server_take()).size(), 1u);
+    EXPECT_FALSE(has_event<StreamRejected>(link.client_take()));
+    EXPECT_TRUE(link.server.stream_exists(d));
+}
+
+}  // namespace
+}  // namespace burrow::proto
