@@ -49,7 +49,9 @@ io::awaitable<std::shared_ptr<io::Session>> Forwarder::session() {
         io::error_code ec;
         co_await connected_.async_wait(io::redirect_error(io::use_awaitable, ec));
     }
-    if (session_ && !session_->closed() && !session_->mux().peer_going_away()) co_return session_;
+    // A suspended session keeps its streams while it resumes; new ones get a fresh session.
+    if (session_ && !session_->closed() && !session_->suspended() && !session_->mux().peer_going_away())
+        co_return session_;
     connecting_ = true;
     connected_.expires_at(asio::steady_timer::time_point::max());
     std::string failure;

@@ -13,6 +13,7 @@ class ClientPeer final : public io::SessionHandler {
 public:
     std::function<void(proto::ControlMessage&&)> on_message;
     std::function<void(const std::string&)> on_end;
+    std::function<void(io::Session&)> on_suspend;  // set by open_relay_session: resumes
 
     void on_stream_opened(io::Session& s, proto::StreamId id, const std::string&,
                           const std::optional<proto::PeerKey>&) override {
@@ -20,6 +21,9 @@ public:
     }
     void on_control(io::Session&, proto::ControlMessage&& msg) override {
         if (on_message) on_message(std::move(msg));
+    }
+    void on_suspended(io::Session& s, const std::string&) override {
+        if (on_suspend) on_suspend(s);
     }
     void on_closed(io::Session&, const std::string& why) override {
         if (on_end) on_end(why);

@@ -103,8 +103,10 @@ std::optional<std::string> read_file(const std::string& path, std::size_t max_si
     if (::fstat(fd.get(), &st) != 0) fail("cannot stat", path, errno);
     if (!S_ISREG(st.st_mode)) throw IdentityError("'" + path + "' is not a regular file");
     if (mode_out) *mode_out = st.st_mode & 07777;
-    // Sized once and never grown, so secret contents are not left behind in freed buffers.
-    std::string out(max_size + 1, '\0');
+    // Sized once and never grown, so secret contents are not left behind in freed buffers;
+    // sized by the file, not by the limit, so small files stay cheap to read.
+    const auto expected = static_cast<std::size_t>(std::max<off_t>(st.st_size, 0));
+    std::string out(std::min(max_size, expected + 4096) + 1, '\0');
     std::size_t used = 0;
     while (used < out.size()) {
         const ssize_t n = ::read(fd.get(), out.data() + used, out.size() - used);

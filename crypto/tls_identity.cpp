@@ -76,6 +76,7 @@ SSL_CTX* make_tls_context(const Identity& identity, bool server) {
     SSL_CTX_set_max_proto_version(ctx.get(), TLS1_3_VERSION);
     SSL_CTX_set_num_tickets(ctx.get(), 0);
     SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);  // idle sessions hold no record buffers
     const auto seed = identity.seed();
     std::unique_ptr<EVP_PKEY, PkeyFree> key(
         EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));

@@ -5,6 +5,7 @@
 #include "io/backoff.hpp"
 #include "io/session.hpp"
 #include "io/e2e_codec.hpp"
+#include "io/resume.hpp"
 #include "io/stream_pump.hpp"
 #include "io/tls_stream.hpp"
 
@@ -37,6 +38,21 @@ public:
             spdlog::error("relay {} refused: {}", o->options_.relay.str(), err->reason);
             s.close("relay refused: " + err->reason);
         }
+    }
+    void on_suspended(io::Session& s, const std::string& why) override {
+        auto o = owner_.lock();
+        if (!o) return;
+        spdlog::warn("connection to relay {} lost ({}): resuming the session", o->options_.relay.str(), why);
+        asio::co_spawn(o->ex_, io::reattach(s.shared_from_this(), [o]() {
+                           return io::dial_relay(o->options_.relay, *o->tls_, o->options_.trust);
+                       }),
+                       asio::detached);
+    }
+    void on_resumed(io::Session&) override {
+        auto o = owner_.lock();
+        if (!o) return;
+        spdlog::info("session to relay {} resumed", o->options_.relay.str());
+        if (o->on_registered_) o->on_registered_();  // online again, under the same registration
     }
     void on_closed(io::Session&, const std::string& why) override {
         if (auto o = owner_.lock()) {

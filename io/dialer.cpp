@@ -4,6 +4,10 @@
 
 namespace burrow::io {
 
+namespace {
+constexpr auto kConnectTimeout = std::chrono::seconds(10);
+}  // namespace
+
 std::string HostPort::str() const {
     return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
@@ -40,7 +44,18 @@ awaitable<std::unique_ptr<TcpByteStream>> dial_tcp(const HostPort& to) {
         co_await resolver.async_resolve(to.host, std::to_string(to.port), redirect_error(use_awaitable, ec));
     if (ec) throw boost::system::system_error(ec, "resolving " + to.host);
     tcp::socket socket(ex);
+    // The kernel would keep trying for about two minutes; a path that is down should be retried sooner.
+    asio::steady_timer deadline(ex, kConnectTimeout);
+    bool timed_out = false;
+    deadline.async_wait([&](error_code e) {
+        if (e) return;
+        timed_out = true;
+        error_code ignored;
+        socket.close(ignored);
+    });
     co_await asio::async_connect(socket, results, redirect_error(use_awaitable, ec));
+    deadline.cancel();
+    if (timed_out) ec = asio::error::timed_out;
     if (ec) throw boost::system::system_error(ec, "connecting to " + to.str());
     co_return std::make_unique<TcpByteStream>(std::move(socket));
 }

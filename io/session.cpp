@@ -8,7 +8,9 @@
 namespace burrow::io {
 namespace {
 
-constexpr auto kLinger = std::chrono::seconds(2);  // how long close() lets queued frames out
+constexpr auto kLinger = std::chrono::seconds(2);            // how long close() lets queued frames out
+constexpr std::uint64_t kAckEvery = 128 * 1024;              // ACK after this many bytes received
+constexpr std::size_t kMaxUnacknowledged = 16 * 1024 * 1024;  // the writer waits beyond this
 
 template <class... Fs>
 struct Overloaded : Fs... {
@@ -20,7 +22,8 @@ Overloaded(Fs...) -> Overloaded<Fs...>;
 }  // namespace
 
 Session::Session(asio::any_io_executor ex, std::unique_ptr<ByteStream> transport, proto::Role role,
-                 proto::MuxLimits limits, std::shared_ptr<SessionHandler> handler, Liveness liveness)
+                 proto::MuxLimits limits, std::shared_ptr<SessionHandler> handler, Liveness liveness,
+                 std::vector<std::uint8_t> initial_input)
     : executor_(std::move(ex)),
       transport_(std::move(transport)),
       mux_(role, limits),
@@ -28,51 +31,87 @@ Session::Session(asio::any_io_executor ex, std::unique_ptr<ByteStream> transport
       wake_(executor_),
       linger_(executor_),
       heartbeat_(executor_),
+      grace_(executor_),
       liveness_(liveness),
       last_heard_(std::chrono::steady_clock::now()),
-      peer_(transport_->describe()) {}
+      peer_(transport_->describe()),
+      initial_input_(std::move(initial_input)) {}
 
 void Session::start() {
+    spawn_loops();
     auto self = shared_from_this();
-    auto done = [self](std::exception_ptr e, const char* what) {
+    asio::co_spawn(executor_, [self] { return self->liveness_loop(); }, [self](std::exception_ptr e) {
         if (!e) return;
         try {
             std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            self->close(std::string(what) + ": " + ex.what());
+            self->close(std::string("liveness: ") + ex.what());
         }
-    };
-    asio::co_spawn(executor_, [self] { return self->read_loop(); },
-                   [done](std::exception_ptr e) { done(e, "read"); });
-    asio::co_spawn(executor_, [self] { return self->write_loop(); },
-                   [done](std::exception_ptr e) { done(e, "write"); });
-    asio::co_spawn(executor_, [self] { return self->liveness_loop(); },
-                   [done](std::exception_ptr e) { done(e, "liveness"); });
+    });
 }
 
-awaitable<void> Session::read_loop() {
+void Session::spawn_loops() {
+    auto self = shared_from_this();
+    const unsigned gen = generation_;
+    auto t = transport_;
+    auto on_error = [self, gen](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            self->transport_failed(ex.what(), gen);
+        }
+    };
+    asio::co_spawn(executor_, [self, t, gen] { return self->read_loop(t, gen); }, on_error);
+    asio::co_spawn(executor_, [self, t, gen] { return self->write_loop(t, gen); }, on_error);
+}
+
+awaitable<void> Session::read_loop(std::shared_ptr<ByteStream> transport, unsigned generation) {
     std::array<std::uint8_t, 64 * 1024> buf;
-    while (!closed_) {
-        const std::size_t n = co_await transport_->read_some(buf);
-        if (closed_) break;
+    if (!initial_input_.empty()) {
+        const auto input = std::move(initial_input_);
+        initial_input_.clear();
+        rx_total_ += input.size();
+        const auto ec = mux_.receive(input);
+        dispatch();
+        if (ec) {
+            close("protocol error: " + ec.message());
+            co_return;
+        }
+    }
+    while (!closed_ && generation == generation_) {
+        const std::size_t n = co_await transport->read_some(buf);
+        if (closed_ || generation != generation_) break;
         if (n == 0) {
-            close("the peer closed the connection");
+            transport_failed("the peer closed the connection", generation);
             break;
         }
         last_heard_ = std::chrono::steady_clock::now();
+        rx_total_ += n;
         const auto ec = mux_.receive(std::span<const std::uint8_t>(buf.data(), n));
         dispatch();
         if (ec) {
             close("protocol error: " + ec.message());
             break;
         }
+        if (ticket_ && rx_total_ - acked_rx_ >= kAckEvery) {
+            mux_.ack(rx_total_);
+            acked_rx_ = rx_total_;
+        }
         flush();
     }
 }
 
-awaitable<void> Session::write_loop() {
-    for (;;) {
-        const auto out = mux_.pending_output();
+awaitable<void> Session::write_loop(std::shared_ptr<ByteStream> transport, unsigned generation) {
+    if (!replay_.empty()) {
+        const auto replay = std::move(replay_);
+        replay_.clear();
+        co_await transport->write_all(replay);
+    }
+    std::vector<std::uint8_t> chunk;
+    while (generation == generation_) {
+        const bool backlogged = ticket_ && resend_.size() > kMaxUnacknowledged;
+        const auto out = backlogged ? std::span<const std::uint8_t>{} : mux_.pending_output();
         if (out.empty()) {
             if (closed_) break;
             writer_idle_ = true;
@@ -82,11 +121,22 @@ awaitable<void> Session::write_loop() {
             writer_idle_ = false;
             continue;
         }
-        co_await transport_->write_all(out);
-        mux_.consume_output(out.size());
+        if (ticket_) {
+            // Kept until the peer acknowledges it, so that a resumed session can replay it.
+            chunk.assign(out.begin(), out.end());
+            resend_.append(chunk);
+            mux_.consume_output(out.size());
+            co_await transport->write_all(chunk);
+        } else {
+            co_await transport->write_all(out);
+            mux_.consume_output(out.size());
+            resend_.skip(out.size());  // counted, so offsets agree with the peer's if resumption starts
+        }
     }
-    linger_.cancel();
-    transport_->close();
+    if (closed_ && generation == generation_) {
+        linger_.cancel();
+        transport->close();
+    }
 }
 
 awaitable<void> Session::liveness_loop() {
@@ -95,18 +145,67 @@ awaitable<void> Session::liveness_loop() {
         error_code ec;
         co_await heartbeat_.async_wait(redirect_error(use_awaitable, ec));
         if (closed_) break;
+        if (suspended_) continue;
         const auto silent = std::chrono::steady_clock::now() - last_heard_;
         if (silent >= liveness_.dead_after) {
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(silent).count();
             const std::string why = "no sign of life from the peer for " + std::to_string(ms / 1000) + " s";
-            mux_.goaway(proto::Errc::timeout, why);
-            close(why);
-            break;
+            if (!ticket_) mux_.goaway(proto::Errc::timeout, why);
+            transport_failed(why, generation_);
+            continue;
         }
         mux_.ping(++pings_sent_);
+        if (ticket_ && rx_total_ > acked_rx_) {
+            mux_.ack(rx_total_);
+            acked_rx_ = rx_total_;
+        }
         flush();
     }
 }
+
+void Session::transport_failed(const std::string& why, unsigned generation) {
+    if (closed_ || suspended_ || generation != generation_) return;
+    if (!ticket_) {
+        close(why);
+        return;
+    }
+    suspended_ = true;
+    ++generation_;  // the loops on the broken transport stop
+    transport_->close();
+    if (writer_idle_) wake_.cancel();
+    spdlog::info("session {}: transport lost ({}); waiting up to {} s to resume", peer_, why,
+                 liveness_.resume_grace.count() / 1000);
+    grace_.expires_after(liveness_.resume_grace);
+    grace_.async_wait([self = shared_from_this(), why](error_code ec) {
+        if (!ec && self->suspended_) self->close("lost the connection (" + why + ") and it was not resumed in time");
+    });
+    if (auto h = handler_) h->on_suspended(*this, why);
+}
+
+bool Session::resume(std::unique_ptr<ByteStream> transport, std::uint64_t peer_received,
+                     std::vector<std::uint8_t> preamble) {
+    if (closed_ || !suspended_) return false;
+    std::vector<std::span<const std::uint8_t>> missed;
+    if (!resend_.replay_from(peer_received, missed)) {
+        close("cannot resume: the peer has " + std::to_string(peer_received) + " bytes, these are kept from " +
+              std::to_string(resend_.begin()) + " to " + std::to_string(resend_.end()));
+        return false;
+    }
+    replay_ = std::move(preamble);
+    for (const auto piece : missed) replay_.insert(replay_.end(), piece.begin(), piece.end());
+    resend_.acknowledge(peer_received);
+    transport_ = std::move(transport);
+    peer_ = transport_->describe();
+    suspended_ = false;
+    grace_.cancel();
+    last_heard_ = std::chrono::steady_clock::now();
+    spdlog::info("session {}: resumed ({} bytes replayed)", peer_, resend_.end() - peer_received);
+    spawn_loops();
+    if (auto h = handler_) h->on_resumed(*this);
+    return true;
+}
+
+void Session::enable_resume(const proto::ResumeTicket& ticket) { ticket_ = ticket; }
 
 void Session::flush() {
     if (writer_idle_) wake_.cancel();
@@ -116,6 +215,7 @@ void Session::close(const std::string& why) {
     if (closed_) return;
     closed_ = true;
     spdlog::debug("session {}: closing: {}", peer_, why);
+    mux_.goaway(proto::Errc::cancelled, why);  // no-op if a GOAWAY went out already
     auto streams = std::move(streams_);
     streams_.clear();
     for (auto& [id, h] : streams) h->on_session_closed(why);
@@ -124,11 +224,16 @@ void Session::close(const std::string& why) {
         h->on_closed(*this, why);
     }
     heartbeat_.cancel();
+    grace_.cancel();
+    if (suspended_) {
+        transport_->close();
+        return;
+    }
     flush();
     // The writer closes the transport once the queue is out; this bounds the wait.
     linger_.expires_after(kLinger);
-    linger_.async_wait([self = shared_from_this()](error_code ec) {
-        if (!ec) self->transport_->close();
+    linger_.async_wait([self = shared_from_this(), t = transport_](error_code ec) {
+        if (!ec) t->close();
     });
 }
 
@@ -174,7 +279,9 @@ void Session::handle(proto::MuxEvent&& event) {
                 else
                     mux_.reject(e.stream, Errc::going_away, "session is closing");
             },
-            [&](StreamAccepted& e) { with_stream(e.stream, [&](StreamHandler& h) { h.on_accepted(e.acceptor_key); }); },
+            [&](StreamAccepted& e) {
+                with_stream(e.stream, [&](StreamHandler& h) { h.on_accepted(e.acceptor_key); });
+            },
             [&](StreamRejected& e) {
                 with_stream(e.stream, [&](StreamHandler& h) { h.on_rejected(e.code, e.reason); });
                 detach(e.stream);
@@ -192,13 +299,27 @@ void Session::handle(proto::MuxEvent&& event) {
             },
             [&](StreamWritable& e) { with_stream(e.stream, [](StreamHandler& h) { h.on_writable(); }); },
             [&](ControlReceived& e) {
+                if (auto* ticket = std::get_if<ResumeTicket>(&e.message)) {
+                    enable_resume(*ticket);
+                    return;
+                }
                 if (handler_) handler_->on_control(*this, std::move(e.message));
             },
             [&](PongReceived&) {},
+            [&](AckReceived& e) {
+                if (!resend_.acknowledge(e.total)) {
+                    close("protocol error: the peer acknowledged bytes never sent");
+                    return;
+                }
+                flush();  // a writer held back by the unacknowledged bound may go on
+            },
             [&](GoAwayReceived& e) {
                 spdlog::info("session {}: peer is going away: {} ({})", peer_, e.reason, errc_name(e.code));
                 if (handler_) handler_->on_goaway(*this, e.code, e.reason);
-                if (e.code != Errc::going_away) close("refused by the peer: " + e.reason);
+                if (e.code == Errc::cancelled)
+                    close("closed by the peer (" + e.reason + ")");
+                else if (e.code != Errc::going_away)
+                    close("refused by the peer: " + e.reason);
             },
         },
         event);

@@ -3,15 +3,23 @@
 // writes what it produces (STYLE.md S6). Stream events go to the
 // StreamHandler attached to that stream; session events to the SessionHandler.
 // Single-threaded: everything runs on the session's executor.
+//
+// A resumable session (docs/PROTOCOL.md §3.5) survives a broken transport: it
+// keeps every byte it wrote until the peer acknowledges it, is *suspended*
+// when the transport fails, and resume() puts it on a new transport, replaying
+// what the peer missed. Streams and the local connections behind them never
+// notice. A session not resumed within the grace period closes.
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "io/asio.hpp"
 #include "io/byte_stream.hpp"
 #include "proto/mux.hpp"
+#include "proto/resend_buffer.hpp"
 
 namespace burrow::io {
 
@@ -34,32 +42,50 @@ class SessionHandler {
 public:
     virtual ~SessionHandler() = default;
     virtual void on_ready(Session&) {}
-    // The handler answers with accept() or reject(), now or later.
     // `opener_key`: the client's identity, as the relay vouches for it.
+    // The handler answers with accept() or reject(), now or later.
     virtual void on_stream_opened(Session& s, proto::StreamId id, const std::string& target,
                                   const std::optional<proto::PeerKey>& opener_key) = 0;
     virtual void on_control(Session&, proto::ControlMessage&&) {}
     virtual void on_goaway(Session&, proto::Errc, const std::string&) {}
+    virtual void on_suspended(Session&, const std::string& /*why*/) {}
+    virtual void on_resumed(Session&) {}
     virtual void on_closed(Session&, const std::string&) {}
 };
 
 // Liveness: a PING every `ping_interval`; a peer silent for `dead_after`
-// (no byte at all, not even a PONG) is taken for gone and the session closes.
+// (no byte at all, not even a PONG) is taken for gone.
 struct Liveness {
     std::chrono::milliseconds ping_interval{5000};
     std::chrono::milliseconds dead_after{20000};
+    std::chrono::milliseconds resume_grace{60000};  // how long a broken resumable session waits
 };
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
+    // `initial_input`: bytes already read from the transport that belong to this session.
     Session(asio::any_io_executor ex, std::unique_ptr<ByteStream> transport, proto::Role role,
-            proto::MuxLimits limits, std::shared_ptr<SessionHandler> handler, Liveness liveness = {});
+            proto::MuxLimits limits, std::shared_ptr<SessionHandler> handler, Liveness liveness = {},
+            std::vector<std::uint8_t> initial_input = {});
 
     void start();
     // Wakes the writer; call after any mux command made outside an event callback.
     void flush();
-    // Idempotent. Flushes what is queued (a GOAWAY, say) for a moment, then closes.
+    // Idempotent. Tells the peer (GOAWAY), flushes for a moment, then closes.
     void close(const std::string& why);
+
+    // From now on a broken transport suspends the session instead of closing it.
+    void enable_resume(const proto::ResumeTicket& ticket);
+    const std::optional<proto::ResumeTicket>& ticket() const noexcept { return ticket_; }
+    bool suspended() const noexcept { return suspended_; }
+    std::uint64_t received_total() const noexcept { return rx_total_; }
+    // Puts a suspended session on `transport`; the peer has received
+    // `peer_received` bytes. `preamble` is written before anything else.
+    // False (and the session closed) when the peer asks for bytes no longer kept.
+    bool resume(std::unique_ptr<ByteStream> transport, std::uint64_t peer_received,
+                std::vector<std::uint8_t> preamble = {});
+    // The transport is known to be dead (the peer came back on another one).
+    void transport_lost(const std::string& why) { transport_failed(why, generation_); }
 
     proto::Mux& mux() noexcept { return mux_; }
     void attach(proto::StreamId id, std::shared_ptr<StreamHandler> handler);
@@ -67,30 +93,41 @@ public:
     bool closed() const noexcept { return closed_; }
     const std::string& peer() const noexcept { return peer_; }
     asio::any_io_executor executor() const noexcept { return executor_; }
-    void set_handler(std::shared_ptr<SessionHandler> handler) { handler_ = std::move(handler); }
 
 private:
-    awaitable<void> read_loop();
-    awaitable<void> write_loop();
+    awaitable<void> read_loop(std::shared_ptr<ByteStream> transport, unsigned generation);
+    awaitable<void> write_loop(std::shared_ptr<ByteStream> transport, unsigned generation);
     awaitable<void> liveness_loop();
+    void spawn_loops();
+    void transport_failed(const std::string& why, unsigned generation);
     void dispatch();
     void handle(proto::MuxEvent&& event);
     StreamHandler* handler_for(proto::StreamId id);
 
     asio::any_io_executor executor_;
-    std::unique_ptr<ByteStream> transport_;
+    std::shared_ptr<ByteStream> transport_;
     proto::Mux mux_;
     std::shared_ptr<SessionHandler> handler_;
     std::unordered_map<proto::StreamId, std::shared_ptr<StreamHandler>> streams_;
     asio::steady_timer wake_;
     asio::steady_timer linger_;
     asio::steady_timer heartbeat_;
+    asio::steady_timer grace_;
     Liveness liveness_;
     std::chrono::steady_clock::time_point last_heard_;
     std::uint64_t pings_sent_ = 0;
     std::string peer_;
     bool closed_ = false;
     bool writer_idle_ = false;
+    // resumption
+    unsigned generation_ = 0;  // of the current transport; loops of older ones stop
+    std::optional<proto::ResumeTicket> ticket_;
+    bool suspended_ = false;
+    proto::ResendBuffer resend_;
+    std::uint64_t rx_total_ = 0;
+    std::uint64_t acked_rx_ = 0;  // what our last ACK told the peer
+    std::vector<std::uint8_t> initial_input_;
+    std::vector<std::uint8_t> replay_;  // preamble + bytes the peer missed, written first after resume()
 };
 
 }  // namespace burrow::io

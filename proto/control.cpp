@@ -5,7 +5,14 @@
 namespace burrow::proto {
 namespace {
 
-enum class Kind : std::uint8_t { register_ = 1, registered = 2, list_request = 3, list_reply = 4, error = 5 };
+enum class Kind : std::uint8_t {
+    register_ = 1,
+    registered = 2,
+    list_request = 3,
+    list_reply = 4,
+    error = 5,
+    resume_ticket = 6,
+};
 
 void put_names(ByteWriter& w, const std::vector<std::string>& names) {
     w.u16(static_cast<std::uint16_t>(names.size()));
@@ -44,6 +51,11 @@ struct Encoder {
             w.str16(e.name);
             put_names(w, e.services);
         }
+    }
+    void operator()(const ResumeTicket& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::resume_ticket));
+        w.bytes(std::span<const std::uint8_t>(m.id));
+        w.bytes(std::span<const std::uint8_t>(m.secret));
     }
     void operator()(const ControlError& m) {
         w.u8(static_cast<std::uint8_t>(Kind::error));
@@ -120,6 +132,12 @@ std::error_code decode_control(std::span<const std::uint8_t> payload, ControlMes
                 std::uint16_t code = 0;
                 ok = r.u16(code) && r.str16(m.reason, kMaxReasonLen);
                 m.code = errc_from_wire(code);
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::resume_ticket: {
+                ResumeTicket m;
+                ok = r.read(m.id) && r.read(m.secret);
                 if (ok) out = std::move(m);
                 break;
             }

@@ -1,6 +1,7 @@
 #pragma once
 // Control messages, carried in CONTROL frames on stream 0
 // (docs/PROTOCOL.md §5): kind:u8 then the fields of that kind.
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -49,7 +50,14 @@ struct ControlError {
     bool operator==(const ControlError&) const = default;
 };
 
-using ControlMessage = std::variant<Register, Registered, ListRequest, ListReply, ControlError>;
+// acceptor → initiator: how to resume this session over a new transport.
+struct ResumeTicket {
+    std::array<std::uint8_t, 16> id{};
+    std::array<std::uint8_t, 32> secret{};
+    bool operator==(const ResumeTicket&) const = default;
+};
+
+using ControlMessage = std::variant<Register, Registered, ListRequest, ListReply, ControlError, ResumeTicket>;
 
 std::vector<std::uint8_t> encode_control(const ControlMessage& msg);
 // Validates kinds, lengths, counts and name syntax; rejects trailing bytes.

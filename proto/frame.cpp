@@ -7,7 +7,8 @@ namespace burrow::proto {
 namespace {
 
 bool is_session_level(FrameType t) noexcept {
-    return t == FrameType::hello || t == FrameType::ping || t == FrameType::goaway || t == FrameType::control;
+    return t == FrameType::hello || t == FrameType::ping || t == FrameType::goaway || t == FrameType::control ||
+           t == FrameType::ack;
 }
 
 std::uint8_t allowed_flags(FrameType t) noexcept {

@@ -21,8 +21,14 @@ enum class FrameType : std::uint8_t {
     ping = 7,     // stream 0: 8 opaque bytes; flag ack = the answer
     goaway = 8,   // stream 0: the session ends: code, reason
     control = 9,  // stream 0: a control message (proto/control.hpp)
+    ack = 10,     // stream 0: u64 bytes of the session received so far (resumable sessions)
 };
-inline constexpr std::uint8_t kLastFrameType = 9;
+inline constexpr std::uint8_t kLastFrameType = 10;
+
+// Frames a resumed transport starts with instead of HELLO (docs/PROTOCOL.md §3.5).
+// They never reach a Mux; the session layer reads and writes them.
+inline constexpr std::uint8_t kResumeFrameType = 11;   // session id (16) | secret (32) | u64 received
+inline constexpr std::uint8_t kResumedFrameType = 12;  // u64 received
 
 inline constexpr std::uint8_t kFlagFin = 0x01;  // on data
 inline constexpr std::uint8_t kFlagAck = 0x01;  // on ping

@@ -106,6 +106,7 @@ std::error_code Mux::on_frame(const FrameHeader& h, std::span<const std::uint8_t
         case FrameType::ping: return on_ping(h, payload);
         case FrameType::goaway: return on_goaway(payload);
         case FrameType::control: return on_control(payload);
+        case FrameType::ack: return on_ack(payload);
     }
     return fail(Errc::unknown_frame_type, "unknown frame type");
 }
@@ -285,6 +286,14 @@ std::error_code Mux::on_control(std::span<const std::uint8_t> payload) {
     return {};
 }
 
+std::error_code Mux::on_ack(std::span<const std::uint8_t> payload) {
+    ByteReader r(payload);
+    std::uint64_t total = 0;
+    if (!r.u64(total) || !r.at_end()) return fail(Errc::malformed_frame, "bad ACK");
+    events_.emplace_back(AckReceived{total});
+    return {};
+}
+
 std::error_code Mux::fail(Errc code, std::string_view reason) {
     if (failure_) return failure_;
     queue_coded(FrameType::goaway, 0, code, reason);
@@ -349,7 +358,7 @@ std::size_t Mux::send(StreamId id, std::span<const std::uint8_t> bytes) {
     if (!s) return 0;
     if (n < bytes.size()) s->blocked = true;
     if (n == 0) return 0;
-    s->send_buf.insert(s->send_buf.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+    s->send_buf.append(bytes.first(n));
     s->send_credit -= static_cast<std::int64_t>(n);
     session_send_credit_ -= static_cast<std::int64_t>(n);
     schedule(id, *s);
@@ -395,6 +404,13 @@ void Mux::ping(std::uint64_t payload) {
     store_be32(bytes, static_cast<std::uint32_t>(payload >> 32));
     store_be32(bytes + 4, static_cast<std::uint32_t>(payload));
     queue_frame(FrameType::ping, 0, 0, bytes);
+}
+
+void Mux::ack(std::uint64_t received_total) {
+    std::vector<std::uint8_t> payload;
+    ByteWriter w(payload);
+    w.u64(received_total);
+    queue_frame(FrameType::ack, 0, 0, payload);
 }
 
 void Mux::goaway(Errc code, std::string_view reason) {
@@ -450,8 +466,7 @@ void Mux::fill_output() {
         FrameHeader{FrameType::data, static_cast<std::uint8_t>(fin ? kFlagFin : 0), id, static_cast<std::uint32_t>(n)}
             .encode(header);
         out_.insert(out_.end(), header, header + FrameHeader::kSize);
-        out_.insert(out_.end(), s->send_buf.begin(), s->send_buf.begin() + static_cast<std::ptrdiff_t>(n));
-        s->send_buf.erase(s->send_buf.begin(), s->send_buf.begin() + static_cast<std::ptrdiff_t>(n));
+        s->send_buf.take(n, out_);
         if (fin) {
             s->fin_sent = true;
             close_if_done(id, *s);

@@ -29,6 +29,7 @@
 #include <variant>
 #include <vector>
 
+#include "proto/byte_queue.hpp"
 #include "proto/control.hpp"
 #include "proto/errc.hpp"
 #include "proto/frame.hpp"
@@ -91,13 +92,17 @@ struct ControlReceived {
 struct PongReceived {
     std::uint64_t payload;
 };
+struct AckReceived {  // the peer has received this many bytes of the session
+    std::uint64_t total;
+};
 struct GoAwayReceived {
     Errc code;
     std::string reason;
 };
 
 using MuxEvent = std::variant<Ready, StreamOpened, StreamAccepted, StreamRejected, StreamData, StreamFin,
-                              StreamReset, StreamWritable, ControlReceived, PongReceived, GoAwayReceived>;
+                              StreamReset, StreamWritable, ControlReceived, PongReceived, GoAwayReceived,
+                              AckReceived>;
 
 class Mux {
 public:
@@ -123,6 +128,7 @@ public:
     void grant(StreamId id, std::size_t bytes);  // the application is done with these bytes
 
     void ping(std::uint64_t payload);
+    void ack(std::uint64_t received_total);
     void goaway(Errc code, std::string_view reason);  // no new streams either way; existing ones go on
     void send_control(const ControlMessage& message);
 
@@ -149,7 +155,7 @@ private:
         std::int64_t send_credit = 0;             // the peer's remaining grant to us
         std::uint32_t recv_remaining = 0;         // our remaining grant to the peer
         std::uint32_t recv_to_grant = 0;          // consumed, not yet granted back
-        std::deque<std::uint8_t> send_buf;
+        ByteQueue send_buf;
         bool fin_queued = false;                  // finish() called
         bool fin_sent = false;
         bool fin_received = false;
@@ -168,6 +174,7 @@ private:
     std::error_code on_ping(const FrameHeader& h, std::span<const std::uint8_t> payload);
     std::error_code on_goaway(std::span<const std::uint8_t> payload);
     std::error_code on_control(std::span<const std::uint8_t> payload);
+    std::error_code on_ack(std::span<const std::uint8_t> payload);
 
     std::error_code fail(Errc code, std::string_view reason);
     bool is_peer_id(StreamId id) const noexcept;

@@ -6,17 +6,17 @@
 
 namespace burrow::relay {
 
-bool Registry::add(const std::string& name, std::vector<std::string> services,
-                   const std::shared_ptr<io::Session>& session) {
-    auto it = entries_.find(name);
-    if (it != entries_.end()) {
-        const auto holder = it->second.session.lock();
-        if (holder && holder != session && !holder->closed()) return false;
+std::shared_ptr<io::Session> Registry::add(const std::string& name, std::vector<std::string> services,
+                                           const std::shared_ptr<io::Session>& session) {
+    std::shared_ptr<io::Session> previous;
+    if (const auto it = entries_.find(name); it != entries_.end()) {
+        previous = it->second.session.lock();
+        if (previous == session || (previous && previous->closed())) previous.reset();
     }
     std::sort(services.begin(), services.end());
     services.erase(std::unique(services.begin(), services.end()), services.end());
     entries_[name] = Entry{session, std::move(services)};
-    return true;
+    return previous;
 }
 
 std::vector<std::string> Registry::remove_session(const io::Session* session) {
@@ -33,19 +33,27 @@ std::vector<std::string> Registry::remove_session(const io::Session* session) {
     return removed;
 }
 
+// An endpoint whose session is suspended keeps its name but takes no new streams.
 const Registry::Entry* Registry::find(const std::string& name) const {
     const auto it = entries_.find(name);
     if (it == entries_.end()) return nullptr;
     const auto holder = it->second.session.lock();
-    if (!holder || holder->closed()) return nullptr;
+    if (!holder || holder->closed() || holder->suspended()) return nullptr;
     return &it->second;
+}
+
+std::vector<std::string> Registry::names_of(const io::Session* session) const {
+    std::vector<std::string> names;
+    for (const auto& [name, entry] : entries_)
+        if (entry.session.lock().get() == session) names.push_back(name);
+    return names;
 }
 
 std::vector<proto::EndpointInfo> Registry::list() const {
     std::vector<proto::EndpointInfo> out;
     for (const auto& [name, entry] : entries_) {
         const auto holder = entry.session.lock();
-        if (holder && !holder->closed()) out.push_back({name, entry.services});
+        if (holder && !holder->closed() && !holder->suspended()) out.push_back({name, entry.services});
     }
     return out;
 }

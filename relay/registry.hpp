@@ -20,13 +20,16 @@ public:
         std::vector<std::string> services;  // sorted
     };
 
-    // Binds `name` to `session`; false if another live session holds it.
-    bool add(const std::string& name, std::vector<std::string> services, const std::shared_ptr<io::Session>& session);
+    // Binds `name` to `session`; returns the other session that held it, if any is still open.
+    std::shared_ptr<io::Session> add(const std::string& name, std::vector<std::string> services,
+                                     const std::shared_ptr<io::Session>& session);
     // Drops every name bound to `session`; returns them.
     std::vector<std::string> remove_session(const io::Session* session);
     // The live session for `name`, or null.
     const Entry* find(const std::string& name) const;
     std::vector<proto::EndpointInfo> list() const;
+    // The names bound to `session`.
+    std::vector<std::string> names_of(const io::Session* session) const;
     std::size_t size() const noexcept { return entries_.size(); }
 
 private:

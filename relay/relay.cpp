@@ -1,5 +1,6 @@
 #include "relay/relay.hpp"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include "io/session.hpp"
@@ -21,6 +22,15 @@ public:
     }
     void on_control(io::Session& s, proto::ControlMessage&& msg) override {
         if (auto r = relay_.lock()) r->on_control(s.shared_from_this(), *this, std::move(msg));
+    }
+    void on_ready(io::Session& s) override {
+        if (auto r = relay_.lock()) r->on_ready(s, *this);
+    }
+    void on_suspended(io::Session& s, const std::string&) override {
+        if (auto r = relay_.lock()) r->on_suspended(s);
+    }
+    void on_resumed(io::Session& s) override {
+        if (auto r = relay_.lock()) r->on_resumed(s);
     }
     void on_closed(io::Session& s, const std::string& why) override {
         spdlog::info("session {} ({}) ended: {}", s.peer(), key.fingerprint(), why);
@@ -153,8 +163,28 @@ io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string sour
     }
     const auto key = tls.peer_key;
     const bool known = options_.policy.knows(key);
+    io::Opening opening;
+    if (known) {
+        // The first frame says whether this is a new session or a broken one coming back.
+        asio::steady_timer deadline(ex_, options_.limits.handshake_timeout);
+        deadline.async_wait([t = tls.stream.get()](io::error_code ec) {
+            if (!ec) t->close();
+        });
+        try {
+            opening = co_await io::read_opening(*tls.stream);
+        } catch (const std::exception& e) {
+            spdlog::debug("relay: {} went away before its first frame: {}", source, e.what());
+            co_return;
+        }
+        deadline.cancel();
+        if (opening.resume) {
+            co_await resume(std::move(tls.stream), opening, key, source);
+            co_return;
+        }
+    }
     auto peer = known ? std::make_shared<Peer>(weak_from_this(), key, options_.limits) : nullptr;
-    auto session = std::make_shared<io::Session>(ex_, std::move(tls.stream), proto::Role::acceptor, options_.mux, peer);
+    auto session = std::make_shared<io::Session>(ex_, std::move(tls.stream), proto::Role::acceptor, options_.mux,
+                                                 peer, io::Liveness{}, std::move(opening.bytes));
     if (!known) {
         spdlog::warn("relay: refused {} from {}: key not in this relay's config", key.fingerprint(), source);
         session->mux().goaway(Errc::not_authorized, "key " + key.fingerprint() +
@@ -166,6 +196,27 @@ io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string sour
     spdlog::info("relay: session from {} authenticated as {}", source, options_.policy.describe(key));
     live_[session.get()] = Live{session, key};
     session->start();
+}
+
+io::awaitable<void> Relay::resume(std::unique_ptr<io::ByteStream> transport, const io::Opening& opening,
+                                  const crypto::PublicKey& key, const std::string& source) {
+    const auto it = resumable_.find(opening.ticket.id);
+    auto session = it != resumable_.end() ? it->second.session.lock() : nullptr;
+    // The ticket is a bearer secret, and only good for the key that got it.
+    const bool valid = session && !session->closed() && session->ticket() && it->second.key == key &&
+                       sodium_memcmp(session->ticket()->secret.data(), opening.ticket.secret.data(),
+                                     opening.ticket.secret.size()) == 0;
+    if (!valid) {
+        spdlog::info("relay: {} ({}) asked to resume a session this relay does not have", source, key.fingerprint());
+        co_await transport->write_all(io::refusal_frame("no such session (the relay restarted, or it expired)"));
+        transport->close();
+        co_return;
+    }
+    if (!session->suspended()) session->transport_lost("the peer came back on a new connection");  // half-open
+    if (!session->resume(std::move(transport), opening.peer_received,
+                         io::resumed_frame(session->received_total())))
+        co_return;
+    spdlog::info("relay: session of {} resumed from {}", options_.policy.describe(key), source);
 }
 
 void Relay::on_open(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::StreamId id,
@@ -220,16 +271,12 @@ void Relay::on_control(const std::shared_ptr<io::Session>& from, const Peer& pee
                 "key " + peer.key.fingerprint() + " may not register as '" + reg->name + "' on this relay"});
         } else {
             // The policy binds a name to one key, so an older holder is this endpoint's stale session.
-            if (const auto* held = registry_.find(reg->name)) {
-                auto old = held->session.lock();
-                if (old && old != from) {
-                    spdlog::info("endpoint '{}' reconnected from {}: replacing its old session {}", reg->name,
-                                 from->peer(), old->peer());
-                    old->mux().goaway(Errc::name_in_use, "replaced by a newer session of the same endpoint");
-                    old->close("replaced by a newer session");
-                }
+            if (auto old = registry_.add(reg->name, reg->services, from)) {
+                spdlog::info("endpoint '{}' reconnected from {}: replacing its old session {}", reg->name,
+                             from->peer(), old->peer());
+                old->mux().goaway(Errc::name_in_use, "replaced by a newer session of the same endpoint");
+                old->close("replaced by a newer session");
             }
-            registry_.add(reg->name, reg->services, from);
             spdlog::info("endpoint '{}' online from {} with {} service(s)", reg->name, from->peer(),
                          reg->services.size());
             from->mux().send_control(proto::Registered{reg->name});
@@ -254,8 +301,33 @@ void Relay::on_control(const std::shared_ptr<io::Session>& from, const Peer& pee
     from->flush();
 }
 
+void Relay::on_ready(io::Session& session, const Peer&) {
+    proto::ResumeTicket ticket;
+    randombytes_buf(ticket.id.data(), ticket.id.size());
+    randombytes_buf(ticket.secret.data(), ticket.secret.size());
+    const auto it = live_.find(&session);
+    if (it == live_.end()) return;
+    resumable_[ticket.id] = Resumable{it->second.session, it->second.key};
+    session.enable_resume(ticket);
+    session.mux().send_control(ticket);
+    session.flush();
+}
+
+void Relay::on_suspended(io::Session& session) {
+    suspended_[&session] = session.shared_from_this();
+    for (const auto& e : registry_.names_of(&session))
+        spdlog::info("endpoint '{}' offline: its connection broke; its streams wait for it to resume", e);
+}
+
+void Relay::on_resumed(io::Session& session) {
+    suspended_.erase(&session);
+    for (const auto& e : registry_.names_of(&session)) spdlog::info("endpoint '{}' online again (resumed)", e);
+}
+
 void Relay::on_closed(io::Session& session) {
     live_.erase(&session);
+    suspended_.erase(&session);
+    if (const auto& t = session.ticket()) resumable_.erase(t->id);
     for (const auto& name : registry_.remove_session(&session)) spdlog::info("endpoint '{}' offline", name);
 }
 

@@ -15,6 +15,7 @@
 #include "proto/mux.hpp"
 #include "relay/policy.hpp"
 #include "relay/registry.hpp"
+#include "io/resume.hpp"
 
 namespace burrow::io {
 class Session;
@@ -63,12 +64,21 @@ private:
         std::weak_ptr<io::Session> session;
         crypto::PublicKey key;
     };
+    struct Resumable {
+        std::weak_ptr<io::Session> session;
+        crypto::PublicKey key;
+    };
     io::awaitable<void> accept_loop();
     io::awaitable<void> authenticate(io::tcp::socket socket, std::string source);
     void on_open(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::StreamId id,
                  const std::string& target);
     void on_control(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::ControlMessage&& msg);
+    void on_ready(io::Session& session, const Peer& peer);
+    void on_suspended(io::Session& session);
+    void on_resumed(io::Session& session);
     void on_closed(io::Session& session);
+    io::awaitable<void> resume(std::unique_ptr<io::ByteStream> transport, const io::Opening& opening,
+                               const crypto::PublicKey& key, const std::string& source);
 
     asio::any_io_executor ex_;
     RelayOptions options_;
@@ -78,6 +88,8 @@ private:
     io::HostPort bound_;
     Registry registry_;
     std::unordered_map<const io::Session*, Live> live_;
+    std::map<std::array<std::uint8_t, 16>, Resumable> resumable_;                 // by ticket id
+    std::unordered_map<const io::Session*, std::shared_ptr<io::Session>> suspended_;  // kept alive meanwhile
     std::size_t unauthenticated_ = 0;
     std::map<std::string, std::size_t> unauthenticated_by_source_;
     std::uint64_t refused_connections_ = 0;

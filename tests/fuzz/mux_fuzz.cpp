@@ -150,6 +150,7 @@ private:
     }
 
     void on(Ready&) { own_ = mux_.open("lab/ssh"); }
+    void on(AckReceived&) {}
     void on(StreamOpened& e) {
         CHECK(e.target.size() >= 1 && e.target.size() <= 255);
         if (e.stream % 5 == 0) {

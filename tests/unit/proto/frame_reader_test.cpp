@@ -144,7 +144,7 @@ TEST(FrameReader, OversizeLengthFailsAtTheHeaderWithoutBuffering) {
 
 TEST(FrameReader, UnknownTypeFails) {
     FrameReader reader(1024);
-    const auto fed = feed(reader, test::raw_header(10, 0, 0, 0), [] { return std::size_t{3}; });
+    const auto fed = feed(reader, test::raw_header(kResumeFrameType, 0, 0, 0), [] { return std::size_t{3}; });
     EXPECT_EQ(fed.ec, Errc::unknown_frame_type);
 }
 

@@ -26,16 +26,17 @@ std::error_code decode(const Bytes& in, std::uint32_t max_payload = kCap) {
 }
 
 bool is_session_level(FrameType t) {
-    return t == FrameType::hello || t == FrameType::ping || t == FrameType::goaway || t == FrameType::control;
+    return t == FrameType::hello || t == FrameType::ping || t == FrameType::goaway || t == FrameType::control ||
+           t == FrameType::ack;
 }
 
 constexpr std::array kAllTypes{FrameType::hello, FrameType::open,  FrameType::accept, FrameType::reject,
                                FrameType::data,  FrameType::window, FrameType::reset, FrameType::ping,
-                               FrameType::goaway, FrameType::control};
+                               FrameType::goaway, FrameType::control, FrameType::ack};
 
 TEST(FrameHeader, TypeValuesAreFixed) {
     for (std::size_t i = 0; i < kAllTypes.size(); ++i) EXPECT_EQ(static_cast<std::size_t>(kAllTypes[i]), i);
-    EXPECT_EQ(kLastFrameType, 9);
+    EXPECT_EQ(kLastFrameType, 10);
     EXPECT_EQ(FrameHeader::kSize, 10u);
     EXPECT_EQ(FrameHeader::kMaxPayload, 65536u);
 }
@@ -68,7 +69,7 @@ TEST(FrameHeader, DecodesLargestStreamIdAndZeroLength) {
 }
 
 TEST(FrameHeader, UnknownTypeIsRejected) {
-    for (int t : {10, 11, 0x7f, 0x80, 0xff}) EXPECT_EQ(decode(raw_header(static_cast<std::uint8_t>(t), 0, 0, 0)), Errc::unknown_frame_type) << t;
+    for (int t : {11, 12, 0x7f, 0x80, 0xff}) EXPECT_EQ(decode(raw_header(static_cast<std::uint8_t>(t), 0, 0, 0)), Errc::unknown_frame_type) << t;
 }
 
 TEST(FrameHeader, LengthAboveReceiverMaximumIsTooLarge) {

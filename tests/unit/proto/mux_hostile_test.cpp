@@ -57,7 +57,7 @@ TEST_P(AnnouncedMaxPayload, IsExactlyTheLengthEnforced) {
 }
 
 TEST(MuxHostile, UnknownFrameTypeIsFatal) {
-    for (std::uint8_t type : {10, 11, 0x80, 0xff}) {
+    for (std::uint8_t type : {11, 12, 0x80, 0xff}) {
         Hostile h;
         expect_fatal(h.mux, h.feed(raw_header(type, 0, 0, 0)), Errc::unknown_frame_type);
     }

@@ -1,0 +1,89 @@
+"""A TCP proxy whose connections can be cut on demand, to break burrow's
+transports the way a NAT rebinding or a dropped Wi-Fi does.
+
+    cut_proxy.py TARGET_HOST:TARGET_PORT      prints "listening on 127.0.0.1:PORT"
+    SIGUSR1: reset every open connection (RST both ways); new ones are served.
+    SIGUSR2: toggle refusing new connections (an outage that lasts).
+"""
+import selectors
+import signal
+import socket
+import struct
+import sys
+
+host, port = sys.argv[1].rsplit(":", 1)
+target = (host, int(port))
+listener = socket.socket()
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(("127.0.0.1", 0))
+listener.listen(64)
+print(f"listening on 127.0.0.1:{listener.getsockname()[1]}", flush=True)
+
+sel = selectors.DefaultSelector()
+sel.register(listener, selectors.EVENT_READ)
+peers = {}  # socket -> its other end
+state = {"cut": False, "refuse": False}
+
+
+def on_usr1(*_):
+    state["cut"] = True
+
+
+def on_usr2(*_):
+    state["refuse"] = not state["refuse"]
+
+
+signal.signal(signal.SIGUSR1, on_usr1)
+signal.signal(signal.SIGUSR2, on_usr2)
+
+
+def drop(sock, reset=False):
+    other = peers.pop(sock, None)
+    for s in (sock, other):
+        if s is None or s.fileno() == -1:
+            continue
+        peers.pop(s, None)
+        try:
+            sel.unregister(s)
+        except (KeyError, ValueError):
+            pass
+        if reset:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+
+
+while True:
+    for key, _ in sel.select(timeout=0.1):
+        sock = key.fileobj
+        if sock is listener:
+            conn, _ = listener.accept()
+            if state["refuse"]:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+                continue
+            try:
+                up = socket.create_connection(target)
+            except OSError:
+                conn.close()
+                continue
+            peers[conn], peers[up] = up, conn
+            sel.register(conn, selectors.EVENT_READ)
+            sel.register(up, selectors.EVENT_READ)
+            continue
+        if sock not in peers:
+            continue
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            data = b""
+        if not data:
+            drop(sock)
+            continue
+        try:
+            peers[sock].sendall(data)
+        except OSError:
+            drop(sock)
+    if state["cut"]:
+        state["cut"] = False
+        for s in list(peers):
+            drop(s, reset=True)
