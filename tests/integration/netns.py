@@ -31,7 +31,9 @@ import pytest
 from conftest import (BURROW, COMMAND_TIMEOUT, PYTHON, STARTUP_TIMEOUT, SUPPORT, Forward,
                       Proc, Service, describe, relay_toml, sha256_file, write_random_file)
 
-MKNET_SH = os.environ.get("MKNET_SH", "/work/shared/testnet/mknet.sh")
+# shared/ sits beside the repository (in CI too); MKNET_SH overrides.
+MKNET_SH = os.environ.get("MKNET_SH") or str(
+    Path(__file__).resolve().parents[3] / "shared" / "testnet" / "mknet.sh")
 RELAY_PORT = 7443
 
 # ---------------------------------------------------------------- namespaces
