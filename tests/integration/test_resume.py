@@ -117,17 +117,3 @@ def test_interactive_ssh_survives_a_ten_second_outage(cut_lab, sshd, burrow_env)
             ssh.kill()
     assert ssh.returncode == 0, ssh.stderr.read()
     assert any("resumed" in l for l in cut_lab.forward.proc.lines["stderr"]), cut_lab.forward.proc.report()
-
-
-def test_curl_download_survives_cuts(cut_lab, http_server):
-    port = cut_lab.forward.port_for("lab/web")
-    stop = threading.Event()
-    thread, cuts = keep_cutting([cut_lab.client_proxy, cut_lab.endpoint_proxy], stop, every=0.05)
-    try:
-        for _ in range(5):
-            result = run(["curl", "-sS", "-m", "60", f"http://127.0.0.1:{port}/blob.bin"], None)
-            assert result.returncode == 0, describe(result)
-            assert hashlib.sha256(result.stdout).hexdigest() == http_server.sha256["blob.bin"]
-    finally:
-        stop.set()
-        thread.join()
