@@ -4,7 +4,6 @@ Both the client and the endpoint reach the relay through a proxy that can cut
 every connection at once (RST), or refuse new ones for a while. The sessions
 resume on new connections and replay what was lost, so the local programs
 (ssh, scp, curl) never notice: bytes arrive complete and in order."""
-import hashlib
 import signal
 import subprocess
 import threading
