@@ -219,7 +219,7 @@ io::awaitable<void> Relay::resume(std::unique_ptr<io::ByteStream> transport, con
     spdlog::info("relay: session of {} resumed from {}", options_.policy.describe(key), source);
 }
 
-void Relay::on_open(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::StreamId id,
+void Relay::on_open(const std::shared_ptr<io::Session>& from, Peer& peer, proto::StreamId id,
                     const std::string& target) {
     auto& mux = from->mux();
     std::string name, service;
@@ -227,7 +227,7 @@ void Relay::on_open(const std::shared_ptr<io::Session>& from, const Peer& peer, 
         mux.reject(id, Errc::bad_target, "'" + target + "' is not of the form endpoint/service");
         return;
     }
-    if (!const_cast<Peer&>(peer).opens.take(TokenBucket::Clock::now())) {
+    if (!peer.opens.take(TokenBucket::Clock::now())) {
         spdlog::warn("stream {} from {}: refused: opening streams too fast", target, from->peer());
         mux.reject(id, Errc::overloaded, "too many new streams per second; slow down");
         return;

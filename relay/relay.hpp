@@ -70,7 +70,7 @@ private:
     };
     io::awaitable<void> accept_loop();
     io::awaitable<void> authenticate(io::tcp::socket socket, std::string source);
-    void on_open(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::StreamId id,
+    void on_open(const std::shared_ptr<io::Session>& from, Peer& peer, proto::StreamId id,
                  const std::string& target);
     void on_control(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::ControlMessage&& msg);
     void on_ready(io::Session& session, const Peer& peer);
