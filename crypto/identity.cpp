@@ -181,9 +181,21 @@ std::array<std::uint8_t, 32> Identity::x25519_secret() const {
 }
 
 std::optional<std::array<std::uint8_t, 32>> x25519_public(const PublicKey& key) {
+    // The conversion costs about as much as a scalar multiplication, and a
+    // process meets few distinct peers: keep the last few (they are public).
+    struct Entry {
+        std::array<std::uint8_t, 32> ed{};
+        std::optional<std::array<std::uint8_t, 32>> x;
+    };
+    thread_local std::array<Entry, 16> cache;
+    thread_local std::size_t next = 0;
+    for (const auto& e : cache)
+        if (e.x && e.ed == key.bytes) return e.x;
     ensure_sodium();
     std::array<std::uint8_t, 32> out{};
     if (crypto_sign_ed25519_pk_to_curve25519(out.data(), key.bytes.data()) != 0) return std::nullopt;
+    cache[next] = Entry{key.bytes, out};
+    next = (next + 1) % cache.size();
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 namespace burrow::crypto {
@@ -23,31 +24,57 @@ bool cipher_runs(Cipher cipher) noexcept {
     return (available_ciphers() & static_cast<std::uint8_t>(cipher)) != 0;
 }
 
+// OpenSSL's AES-GCM and ChaCha20-Poly1305 are about twice as fast as
+// libsodium's here; the records are the same (the spec test recomputes them
+// with libsodium).
+const EVP_CIPHER* evp_cipher(Cipher cipher) noexcept {
+    return cipher == Cipher::aes256gcm ? EVP_aes_256_gcm() : EVP_chacha20_poly1305();
+}
+
+// One context per thread, reset (and so wiped) after every record.
+EVP_CIPHER_CTX* cipher_context() noexcept {
+    struct Holder {
+        EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+        ~Holder() { EVP_CIPHER_CTX_free(ctx); }
+    };
+    thread_local Holder holder;
+    return holder.ctx;
+}
+
 bool encrypt(Cipher cipher, const E2eSecret& key, std::uint64_t counter, std::span<const std::uint8_t> plain,
              const std::uint8_t* ad, std::uint8_t* out) noexcept {
+    EVP_CIPHER_CTX* ctx = cipher_context();
+    if (!ctx) return false;
     const Nonce nonce = make_nonce(counter);
-    unsigned long long written = 0;
-    const int rc = cipher == Cipher::aes256gcm
-                       ? crypto_aead_aes256gcm_encrypt(out, &written, plain.data(), plain.size(), ad, kHeader,
-                                                       nullptr, nonce.data(), key.data())
-                       : crypto_aead_chacha20poly1305_ietf_encrypt(out, &written, plain.data(), plain.size(), ad,
-                                                                   kHeader, nullptr, nonce.data(), key.data());
-    return rc == 0 && written == plain.size() + kTag;
+    int n = 0, tail = 0;
+    const bool ok = EVP_EncryptInit_ex(ctx, evp_cipher(cipher), nullptr, key.data(), nonce.data()) == 1 &&
+                    EVP_EncryptUpdate(ctx, nullptr, &n, ad, static_cast<int>(kHeader)) == 1 &&
+                    EVP_EncryptUpdate(ctx, out, &n, plain.data(), static_cast<int>(plain.size())) == 1 &&
+                    static_cast<std::size_t>(n) == plain.size() && EVP_EncryptFinal_ex(ctx, out + n, &tail) == 1 &&
+                    tail == 0 && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kTag, out + plain.size()) == 1;
+    EVP_CIPHER_CTX_reset(ctx);
+    return ok;
 }
 
 bool decrypt(Cipher cipher, const E2eSecret& key, std::uint64_t counter, std::span<const std::uint8_t> record,
              std::uint8_t* out) noexcept {
+    EVP_CIPHER_CTX* ctx = cipher_context();
+    if (!ctx) return false;
     const Nonce nonce = make_nonce(counter);
     const std::uint8_t* ad = record.data();
     const std::uint8_t* body = record.data() + kHeader;
-    const std::size_t body_len = record.size() - kHeader;
-    unsigned long long written = 0;
-    const int rc = cipher == Cipher::aes256gcm
-                       ? crypto_aead_aes256gcm_decrypt(out, &written, nullptr, body, body_len, ad, kHeader,
-                                                       nonce.data(), key.data())
-                       : crypto_aead_chacha20poly1305_ietf_decrypt(out, &written, nullptr, body, body_len, ad,
-                                                                   kHeader, nonce.data(), key.data());
-    return rc == 0 && written == body_len - kTag;
+    const std::size_t text_len = record.size() - kHeader - kTag;
+    std::array<std::uint8_t, kTag> tag;
+    std::copy_n(body + text_len, kTag, tag.begin());
+    int n = 0, tail = 0;
+    const bool ok = EVP_DecryptInit_ex(ctx, evp_cipher(cipher), nullptr, key.data(), nonce.data()) == 1 &&
+                    EVP_DecryptUpdate(ctx, nullptr, &n, ad, static_cast<int>(kHeader)) == 1 &&
+                    EVP_DecryptUpdate(ctx, out, &n, body, static_cast<int>(text_len)) == 1 &&
+                    static_cast<std::size_t>(n) == text_len &&
+                    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kTag, tag.data()) == 1 &&
+                    EVP_DecryptFinal_ex(ctx, out + n, &tail) == 1 && tail == 0;
+    EVP_CIPHER_CTX_reset(ctx);
+    return ok;
 }
 
 // Length of the ciphertext announced by a record header, or the error it is.

@@ -22,20 +22,36 @@ void enable_keepalive(tcp::socket& socket) noexcept {
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
 }
 
+awaitable<std::size_t> ByteStream::read_some(std::span<std::uint8_t> buf) {
+    for (;;) {
+        if (const auto n = try_read(buf)) co_return *n;
+        co_await wait_readable();
+    }
+}
+
+std::optional<std::size_t> nonblocking_result(std::size_t n, const error_code& ec) {
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return std::nullopt;
+    if (ec == asio::error::eof) return 0;
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+}
+
 TcpByteStream::TcpByteStream(tcp::socket socket) : socket_(std::move(socket)) {
     error_code ec;
     const auto ep = socket_.remote_endpoint(ec);
     peer_ = ec ? "?" : to_string(ep);
     socket_.set_option(tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);
 }
 
-awaitable<std::size_t> TcpByteStream::read_some(std::span<std::uint8_t> buf) {
+std::optional<std::size_t> TcpByteStream::try_read(std::span<std::uint8_t> buf) {
     error_code ec;
-    const std::size_t n = co_await socket_.async_read_some(asio::buffer(buf.data(), buf.size()),
-                                                           redirect_error(use_awaitable, ec));
-    if (ec == asio::error::eof) co_return 0;
-    if (ec) throw boost::system::system_error(ec);
-    co_return n;
+    const std::size_t n = socket_.read_some(asio::buffer(buf.data(), buf.size()), ec);
+    return nonblocking_result(n, ec);
+}
+
+awaitable<void> TcpByteStream::wait_readable() {
+    co_await socket_.async_wait(tcp::socket::wait_read, use_awaitable);
 }
 
 awaitable<void> TcpByteStream::write_all(std::span<const std::uint8_t> bytes) {
@@ -53,15 +69,19 @@ void TcpByteStream::close() noexcept {
     socket_.close(ignored);
 }
 
-StdioByteStream::StdioByteStream(asio::any_io_executor ex) : in_(ex, ::dup(STDIN_FILENO)), out_(ex, ::dup(STDOUT_FILENO)) {}
+StdioByteStream::StdioByteStream(asio::any_io_executor ex) : in_(ex, ::dup(STDIN_FILENO)), out_(ex, ::dup(STDOUT_FILENO)) {
+    error_code ignored;
+    in_.non_blocking(true, ignored);
+}
 
-awaitable<std::size_t> StdioByteStream::read_some(std::span<std::uint8_t> buf) {
+std::optional<std::size_t> StdioByteStream::try_read(std::span<std::uint8_t> buf) {
     error_code ec;
-    const std::size_t n =
-        co_await in_.async_read_some(asio::buffer(buf.data(), buf.size()), redirect_error(use_awaitable, ec));
-    if (ec == asio::error::eof) co_return 0;
-    if (ec) throw boost::system::system_error(ec);
-    co_return n;
+    const std::size_t n = in_.read_some(asio::buffer(buf.data(), buf.size()), ec);
+    return nonblocking_result(n, ec);
+}
+
+awaitable<void> StdioByteStream::wait_readable() {
+    co_await in_.async_wait(asio::posix::stream_descriptor::wait_read, use_awaitable);
 }
 
 awaitable<void> StdioByteStream::write_all(std::span<const std::uint8_t> bytes) {

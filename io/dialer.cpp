@@ -1,6 +1,8 @@
 #include "io/dialer.hpp"
 
 #include <charconv>
+#include <memory>
+#include <vector>
 
 namespace burrow::io {
 
@@ -38,24 +40,37 @@ std::optional<HostPort> parse_host_port(std::string_view text, bool allow_zero) 
 
 awaitable<std::unique_ptr<TcpByteStream>> dial_tcp(const HostPort& to) {
     auto ex = co_await asio::this_coro::executor;
-    tcp::resolver resolver(ex);
     error_code ec;
-    const auto results =
-        co_await resolver.async_resolve(to.host, std::to_string(to.port), redirect_error(use_awaitable, ec));
-    if (ec) throw boost::system::system_error(ec, "resolving " + to.host);
+    std::vector<tcp::endpoint> targets;
+    // A literal address skips the resolver and its thread (services are mostly 127.0.0.1:PORT).
+    if (const auto literal = asio::ip::make_address(to.host, ec); !ec) {
+        targets.emplace_back(literal, to.port);
+    } else {
+        tcp::resolver resolver(ex);
+        const auto results =
+            co_await resolver.async_resolve(to.host, std::to_string(to.port), redirect_error(use_awaitable, ec));
+        if (ec) throw boost::system::system_error(ec, "resolving " + to.host);
+        for (const auto& r : results) targets.push_back(r.endpoint());
+    }
     tcp::socket socket(ex);
     // The kernel would keep trying for about two minutes; a path that is down should be retried sooner.
+    // Shared with the timer's handler, which may already be queued when the connect ends.
+    struct Race {
+        bool over = false;
+        bool timed_out = false;
+    };
+    auto race = std::make_shared<Race>();
     asio::steady_timer deadline(ex, kConnectTimeout);
-    bool timed_out = false;
-    deadline.async_wait([&](error_code e) {
-        if (e) return;
-        timed_out = true;
+    deadline.async_wait([race, &socket](error_code e) {
+        if (e || race->over) return;
+        race->timed_out = true;
         error_code ignored;
         socket.close(ignored);
     });
-    co_await asio::async_connect(socket, results, redirect_error(use_awaitable, ec));
+    co_await asio::async_connect(socket, targets, redirect_error(use_awaitable, ec));
+    race->over = true;
     deadline.cancel();
-    if (timed_out) ec = asio::error::timed_out;
+    if (race->timed_out) ec = asio::error::timed_out;
     if (ec) throw boost::system::system_error(ec, "connecting to " + to.str());
     co_return std::make_unique<TcpByteStream>(std::move(socket));
 }

@@ -2,8 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
 #include <chrono>
+
+#include "io/scratch.hpp"
 
 namespace burrow::io {
 namespace {
@@ -67,7 +68,6 @@ void Session::spawn_loops() {
 }
 
 awaitable<void> Session::read_loop(std::shared_ptr<ByteStream> transport, unsigned generation) {
-    std::array<std::uint8_t, 64 * 1024> buf;
     if (!initial_input_.empty()) {
         const auto input = std::move(initial_input_);
         initial_input_.clear();
@@ -80,15 +80,20 @@ awaitable<void> Session::read_loop(std::shared_ptr<ByteStream> transport, unsign
         }
     }
     while (!closed_ && generation == generation_) {
-        const std::size_t n = co_await transport->read_some(buf);
-        if (closed_ || generation != generation_) break;
+        const auto buf = read_scratch();
+        const auto got = transport->try_read(buf);
+        if (!got) {
+            co_await transport->wait_readable();
+            continue;
+        }
+        const std::size_t n = *got;
         if (n == 0) {
             transport_failed("the peer closed the connection", generation);
             break;
         }
         last_heard_ = std::chrono::steady_clock::now();
         rx_total_ += n;
-        const auto ec = mux_.receive(std::span<const std::uint8_t>(buf.data(), n));
+        const auto ec = mux_.receive(buf.first(n));
         dispatch();
         if (ec) {
             close("protocol error: " + ec.message());

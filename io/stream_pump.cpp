@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
+#include "io/scratch.hpp"
 
 namespace burrow::io {
 
@@ -63,12 +63,12 @@ bool StreamPump::drain_outbox() {
     const std::size_t n = session_->mux().send(id_, outbox_);
     outbox_.erase(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(n));
     if (n > 0) session_->flush();
-    return outbox_.empty();
+    if (!outbox_.empty()) return false;
+    if (outbox_.capacity() > 4096) outbox_ = {};  // an idle stream keeps no big buffer
+    return true;
 }
 
 awaitable<void> StreamPump::upload() {
-    std::array<std::uint8_t, 64 * 1024> buf;
-    std::vector<std::uint8_t> sealed;
     auto& mux = session_->mux();
     while (!aborted_) {
         if (!mux.stream_exists(id_)) co_return;
@@ -88,26 +88,32 @@ awaitable<void> StreamPump::upload() {
             co_await park(up_wake_, up_waiting_);
             continue;
         }
-        const std::size_t n = co_await local_->read_some(std::span(buf.data(), std::min(fits, buf.size())));
-        if (aborted_) co_return;
+        const auto buf = read_scratch();
+        const auto got = local_->try_read(buf.first(std::min(fits, buf.size())));
+        if (!got) {
+            co_await local_->wait_readable();
+            continue;
+        }
+        const std::size_t n = *got;
         if (n == 0) {
             mux.finish(id_);
             session_->flush();
             co_return;
         }
-        const std::span<const std::uint8_t> plain(buf.data(), n);
+        const std::span<const std::uint8_t> plain = buf.first(n);
         if (codec_) {
+            auto& sealed = encode_scratch();
             sealed.clear();
             if (auto ec = codec_->encode(plain, sealed)) {
                 abort("end-to-end: " + ec.message(), proto::Errc::internal_error);
                 co_return;
             }
-            outbox_.insert(outbox_.end(), sealed.begin(), sealed.end());
-            drain_outbox();
+            const std::size_t taken = mux.send(id_, sealed);
+            outbox_.insert(outbox_.end(), sealed.begin() + static_cast<std::ptrdiff_t>(taken), sealed.end());
         } else {
             mux.send(id_, plain);
-            session_->flush();
         }
+        session_->flush();
     }
 }
 

@@ -1,15 +1,25 @@
 #include "io/tls_stream.hpp"
 
-#include <boost/asio/ssl.hpp>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <cerrno>
+#include <vector>
 
 #include "crypto/tls_identity.hpp"
 
+// OpenSSL runs straight on the socket's descriptor for reading (read-ahead
+// into one buffer that holds several records, decrypted in place) and writes
+// records into a memory BIO, so that one write_all() is one send() whatever
+// the number of records. Asio only waits for readiness and sends.
+
 namespace burrow::io {
-namespace ssl = asio::ssl;
 
 struct TlsContext::Impl {
-    ssl::context context;
-    explicit Impl(SSL_CTX* native) : context(native) {}
+    SSL_CTX* ctx;
+    explicit Impl(SSL_CTX* native) : ctx(native) {}
+    ~Impl() { SSL_CTX_free(ctx); }
 };
 
 TlsContext::TlsContext(const crypto::Identity& identity, bool server)
@@ -19,69 +29,167 @@ TlsContext::~TlsContext() = default;
 
 namespace {
 
+constexpr int kReadBuffer = 64 * 1024;  // up to four full records per recv()
+
+[[noreturn]] void throw_tls(const char* what, int ssl_error) {
+    if (ssl_error == SSL_ERROR_SYSCALL && errno != 0)
+        throw boost::system::system_error(error_code(errno, boost::system::system_category()));
+    if (ssl_error == SSL_ERROR_ZERO_RETURN || (ssl_error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
+        throw std::runtime_error(std::string(what) + ": the peer closed the connection");
+    throw std::runtime_error(std::string(what) + ": " + crypto::tls_last_error());
+}
+
 class TlsByteStream final : public ByteStream {
 public:
-    TlsByteStream(std::unique_ptr<ssl::stream<tcp::socket>> stream, std::string peer)
-        : stream_(std::move(stream)), peer_(std::move(peer)) {}
-
-    awaitable<std::size_t> read_some(std::span<std::uint8_t> buf) override {
+    TlsByteStream(tcp::socket socket, SSL_CTX* ctx, bool server) : socket_(std::move(socket)), ssl_(SSL_new(ctx)) {
+        if (!ssl_) throw std::runtime_error("SSL_new: " + crypto::tls_last_error());
         error_code ec;
-        const std::size_t n =
-            co_await stream_->async_read_some(asio::buffer(buf.data(), buf.size()), redirect_error(use_awaitable, ec));
-        if (ec == asio::error::eof || ec == ssl::error::stream_truncated) co_return 0;
-        if (ec) throw boost::system::system_error(ec);
-        co_return n;
+        const auto remote = socket_.remote_endpoint(ec);
+        peer_ = ec ? "?" : to_string(remote);
+        socket_.set_option(tcp::no_delay(true), ec);
+        socket_.non_blocking(true, ec);
+        enable_keepalive(socket_);
+        BIO* rbio = BIO_new_socket(socket_.native_handle(), BIO_NOCLOSE);
+        BIO* wbio = BIO_new(BIO_s_mem());
+        if (!rbio || !wbio) {
+            BIO_free(rbio);
+            BIO_free(wbio);
+            throw std::runtime_error("BIO_new: " + crypto::tls_last_error());
+        }
+        SSL_set_bio(ssl_, rbio, wbio);
+        wbio_ = wbio;
+        SSL_set_read_ahead(ssl_, 1);
+        SSL_set_default_read_buffer_len(ssl_, kReadBuffer);
+        SSL_set_options(ssl_, SSL_OP_IGNORE_UNEXPECTED_EOF);  // a bare TCP close is end of stream, as before
+        if (server)
+            SSL_set_accept_state(ssl_);
+        else
+            SSL_set_connect_state(ssl_);
     }
+    ~TlsByteStream() override { SSL_free(ssl_); }
+    TlsByteStream(const TlsByteStream&) = delete;
+    TlsByteStream& operator=(const TlsByteStream&) = delete;
+
+    SSL* native() noexcept { return ssl_; }
+
+    awaitable<void> handshake() {
+        for (;;) {
+            ERR_clear_error();
+            const int r = SSL_do_handshake(ssl_);
+            const int err = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_, r);
+            co_await send_records();
+            if (r == 1) co_return;
+            if (err != SSL_ERROR_WANT_READ) throw_tls("TLS handshake failed", err);
+            co_await socket_.async_wait(tcp::socket::wait_read, use_awaitable);
+        }
+    }
+
+    std::optional<std::size_t> try_read(std::span<std::uint8_t> buf) override {
+        if (at_eof_) return 0;
+        std::size_t got = 0;
+        while (got < buf.size()) {
+            ERR_clear_error();
+            std::size_t n = 0;
+            if (SSL_read_ex(ssl_, buf.data() + got, buf.size() - got, &n) == 1) {
+                got += n;
+                if (!SSL_has_pending(ssl_)) break;  // the next record is not here yet
+                continue;
+            }
+            const int err = SSL_get_error(ssl_, 0);
+            if (err == SSL_ERROR_WANT_READ) {
+                if (got > 0) break;
+                need_socket_ = true;
+                return std::nullopt;
+            }
+            if (err == SSL_ERROR_ZERO_RETURN) {
+                at_eof_ = true;
+                break;
+            }
+            throw_tls("TLS read", err);
+        }
+        return got;
+    }
+
+    awaitable<void> wait_readable() override {
+        if (!need_socket_) co_return;
+        co_await socket_.async_wait(tcp::socket::wait_read, use_awaitable);
+        need_socket_ = false;
+    }
+
     awaitable<void> write_all(std::span<const std::uint8_t> bytes) override {
-        co_await asio::async_write(*stream_, asio::buffer(bytes.data(), bytes.size()), use_awaitable);
+        if (bytes.empty()) co_return;
+        ERR_clear_error();
+        std::size_t n = 0;
+        if (SSL_write_ex(ssl_, bytes.data(), bytes.size(), &n) != 1 || n != bytes.size())
+            throw_tls("TLS write", SSL_get_error(ssl_, 0));
+        co_await send_records();
     }
+
     void shutdown_send() noexcept override {
         error_code ignored;
-        stream_->lowest_layer().shutdown(tcp::socket::shutdown_send, ignored);
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
     }
     void close() noexcept override {
         error_code ignored;
-        stream_->lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
-        stream_->lowest_layer().close(ignored);
+        socket_.shutdown(tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
     }
     std::string describe() const override { return peer_; }
+    std::string peer() const { return peer_; }
 
 private:
-    std::unique_ptr<ssl::stream<tcp::socket>> stream_;
+    // Sends what OpenSSL wrote into the memory BIO. The bytes are moved out
+    // first: the BIO may grow while the send waits.
+    awaitable<void> send_records() {
+        char* data = nullptr;
+        const long len = BIO_get_mem_data(wbio_, &data);
+        if (len <= 0) co_return;
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
+        std::vector<std::uint8_t> out(bytes, bytes + len);
+        (void)BIO_reset(wbio_);
+        co_await asio::async_write(socket_, asio::buffer(out), use_awaitable);
+    }
+
+    tcp::socket socket_;
+    SSL* ssl_;
+    BIO* wbio_ = nullptr;  // owned by ssl_
     std::string peer_;
+    bool need_socket_ = false;
+    bool at_eof_ = false;
 };
 
 }  // namespace
 
 awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chrono::milliseconds timeout) {
-    error_code ec;
-    const auto remote = socket.remote_endpoint(ec);
-    const std::string peer = ec ? "?" : to_string(remote);
-    socket.set_option(tcp::no_delay(true), ec);
-    enable_keepalive(socket);
-    auto stream = std::make_unique<ssl::stream<tcp::socket>>(std::move(socket), ctx.impl().context);
-    asio::steady_timer deadline(stream->get_executor(), timeout);
-    bool timed_out = false;
-    deadline.async_wait([&, s = stream.get()](error_code e) {
-        if (e) return;
-        timed_out = true;
-        error_code ignored;
-        s->lowest_layer().close(ignored);
+    auto stream = std::make_unique<TlsByteStream>(std::move(socket), ctx.impl().ctx, ctx.server());
+    const std::string peer = stream->peer();
+    // Shared with the timer's handler, which may already be queued when the handshake ends.
+    struct Race {
+        bool over = false;
+        bool timed_out = false;
+    };
+    auto race = std::make_shared<Race>();
+    asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
+    deadline.async_wait([race, s = stream.get()](error_code e) {
+        if (e || race->over) return;
+        race->timed_out = true;
+        s->close();
     });
-    co_await stream->async_handshake(ctx.server() ? ssl::stream_base::server : ssl::stream_base::client,
-                                     redirect_error(use_awaitable, ec));
-    deadline.cancel();
-    if (timed_out) throw std::runtime_error("TLS handshake with " + peer + " timed out");
-    if (ec) {
-        std::string what = ec.message();
-        if (ec.category() == asio::error::get_ssl_category()) what = "TLS handshake failed: " + what;
-        throw std::runtime_error(what);
+    std::string failure;
+    try {
+        co_await stream->handshake();
+    } catch (const std::exception& e) {
+        failure = e.what();
     }
-    SSL* native = stream->native_handle();
+    race->over = true;
+    deadline.cancel();
+    if (race->timed_out) throw std::runtime_error("TLS handshake with " + peer + " timed out");
+    if (!failure.empty()) throw std::runtime_error(failure);
+    SSL* native = stream->native();
     if (!crypto::tls_alpn_ok(native)) throw std::runtime_error("peer does not speak burrow/1 (ALPN)");
     auto key = crypto::tls_peer_key(native);
     if (!key) throw std::runtime_error("peer presented no Ed25519 identity");
-    co_return TlsResult{std::make_unique<TlsByteStream>(std::move(stream), peer), *key};
+    co_return TlsResult{std::move(stream), *key};
 }
 
 }  // namespace burrow::io

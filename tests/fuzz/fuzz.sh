@@ -11,7 +11,7 @@ build=${2:?usage: fuzz.sh mux|e2e|config BUILD_DIR}
 seconds=${FUZZ_SECONDS:-60}
 case $name in
   mux) sources=("$repo"/proto/*.cpp); libs=() ;;
-  e2e) sources=("$repo"/crypto/{e2e_errc,e2e_handshake,record,identity,key_files}.cpp); libs=(-lsodium) ;;
+  e2e) sources=("$repo"/crypto/{e2e_errc,e2e_handshake,record,identity,key_files}.cpp); libs=(-lsodium -lcrypto) ;;
   config) sources=("$repo/app/config.cpp"); libs=() ;;
   *) echo "fuzz.sh: unknown target '$name'" >&2; exit 2 ;;
 esac
