@@ -4,6 +4,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <vector>
 
@@ -30,6 +34,7 @@ TlsContext::~TlsContext() = default;
 namespace {
 
 constexpr int kReadBuffer = 64 * 1024;  // up to four full records per recv()
+constexpr int kNotSentLowat = 128 * 1024;
 
 [[noreturn]] void throw_tls(const char* what, int ssl_error) {
     if (ssl_error == SSL_ERROR_SYSCALL && errno != 0)
@@ -49,6 +54,10 @@ public:
         socket_.set_option(tcp::no_delay(true), ec);
         socket_.non_blocking(true, ec);
         enable_keepalive(socket_);
+        // Keep the bytes the kernel has not sent yet small, so that they queue in the mux, where a
+        // keystroke can pass a bulk transfer, rather than in the socket, where it cannot.
+        const int lowat = kNotSentLowat;
+        ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
         BIO* rbio = BIO_new_socket(socket_.native_handle(), BIO_NOCLOSE);
         BIO* wbio = BIO_new(BIO_s_mem());
         if (!rbio || !wbio) {
