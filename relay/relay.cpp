@@ -90,7 +90,7 @@ bool Relay::idle() const {
     return true;
 }
 
-void Relay::reload(RelayOptions options) {
+std::size_t Relay::reload(RelayOptions options) {
     options_.policy = std::move(options.policy);
     options_.limits = options.limits;
     options_.mux = options.mux;
@@ -111,6 +111,7 @@ void Relay::reload(RelayOptions options) {
         s->close("key revoked");
     }
     spdlog::info("relay: configuration reloaded ({} session(s) closed)", revoked.size());
+    return revoked.size();
 }
 
 io::awaitable<void> Relay::accept_loop() {

@@ -53,8 +53,9 @@ public:
     // Graceful shutdown: no new connections or streams; existing streams go on.
     void drain();
     bool idle() const;  // no stream open on any session
-    // Takes a new policy and limits; closes sessions whose key is no longer allowed.
-    void reload(RelayOptions options);
+    // Takes a new policy and limits; closes sessions whose key is no longer
+    // allowed and returns how many.
+    std::size_t reload(RelayOptions options);
     io::HostPort bound() const { return bound_; }
     const crypto::PublicKey& key() const noexcept { return identity_.public_key(); }
 
