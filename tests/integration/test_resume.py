@@ -5,6 +5,7 @@ every connection at once (RST), or refuse new ones for a while. The sessions
 resume on new connections and replay what was lost, so the local programs
 (ssh, scp, curl) never notice: bytes arrive complete and in order."""
 import hashlib
+import re
 import signal
 import subprocess
 import threading
@@ -180,3 +181,29 @@ def test_new_stream_to_an_endpoint_that_stays_away_is_refused(cut_lab, burrow_en
                  burrow_env)
     assert result.returncode == 0 and result.stdout == b"hello from the lab web server\n", describe(result)
 
+
+def test_new_connection_waits_for_the_forwards_session_to_resume(cut_lab, procs, http_server, tmp_path):
+    """A connection made to `burrow forward` while its session is suspended
+    (the client's path to the relay is down) waits for that session to resume
+    and goes through on it, instead of failing on a fresh dial."""
+    port = cut_lab.forward.port_for("lab/web")
+    fwd = cut_lab.forward.proc
+    # one exchange first: the session has its resume ticket (a session cut
+    # before the relay's ticket arrives cannot resume; it is closed)
+    result = run(["curl", "-sS", f"http://127.0.0.1:{port}/small.txt"], None)
+    assert result.returncode == 0, describe(result)
+    cut_lab.client_proxy.toggle_refusing()
+    cut_lab.client_proxy.cut()
+    fwd.wait_for_line(contains="resuming the session", stream="stderr")
+    out = tmp_path / "blob.bin"
+    curl = procs.start(["curl", "-sS", "--max-time", str(COMMAND_TIMEOUT), "-o", out,
+                        f"http://127.0.0.1:{port}/blob.bin"], name="curl")
+    retries = len([l for l in fwd.lines["stderr"] if "trying again" in l])
+    fwd.wait_for_lines(contains="trying again", n=retries + 2, stream="stderr")  # still away
+    assert curl.alive(), curl.report()
+    cut_lab.client_proxy.toggle_refusing()
+    assert curl.wait_exit() == 0, curl.report() + fwd.report()
+    assert sha256_file(out) == http_server.sha256["blob.bin"]
+    assert not [l for l in fwd.lines["stderr"] if re.search(r"session to relay \S+ ended", l)], fwd.report()
+    sessions = [l for l in cut_lab.relay.proc.lines["stderr"] if "authenticated as client" in l]
+    assert len(sessions) == 1, "the forward made a new session\n" + cut_lab.relay.proc.report()
