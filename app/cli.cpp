@@ -8,6 +8,7 @@
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/control.hpp"
 
 #ifndef BURROW_VERSION
 #define BURROW_VERSION "0.0.0"
@@ -20,6 +21,18 @@ void setup_logging(const std::string& level) {
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
     spdlog::set_default_logger(logger);
     spdlog::set_level(spdlog::level::from_str(level));
+}
+
+// `burrow ROLE reload`: the running process reloads its config file and says how it went.
+CLI::App* add_reload_command(CLI::App& parent, const std::string& role, burrow::app::ReloadArgs& args) {
+    auto* cmd = parent.add_subcommand(
+        "reload", "make the running " + role + " reload its config file; says whether it worked (exit 0) or why not");
+    auto* config =
+        cmd->add_option("-c,--config", args.config, "the " + role + "'s config file, to find control_socket in");
+    cmd->add_option("--control-socket", args.control_socket,
+                    "the " + role + "'s control socket (default ~/.config/burrow/" + role + ".sock)")
+        ->excludes(config);
+    return cmd;
 }
 
 }  // namespace
@@ -41,6 +54,10 @@ int main(int argc, char** argv) {
     relay_cmd->add_option("-c,--config", relay.config, "relay config file (TOML)");
     relay_cmd->add_option("--listen", relay.listen, "address to listen on, HOST:PORT (default 127.0.0.1:7443)");
     relay_cmd->add_option("--key", relay.key, "identity file (default ~/.config/burrow/id_ed25519)");
+    relay_cmd->add_option("--control-socket", relay.control_socket,
+                          "the control socket `burrow relay reload` uses (default ~/.config/burrow/relay.sock)");
+    ReloadArgs relay_reload;
+    auto* relay_reload_cmd = add_reload_command(*relay_cmd, "relay", relay_reload);
 
     EndpointArgs endpoint;
     auto* endpoint_cmd = cli.add_subcommand("endpoint", "run an endpoint (on the machine with the services)");
@@ -50,6 +67,11 @@ int main(int argc, char** argv) {
     endpoint_cmd->add_option("--key", endpoint.key, "identity file (default ~/.config/burrow/id_ed25519)");
     endpoint_cmd->add_option("--name", endpoint.name, "the name clients reach this endpoint by");
     endpoint_cmd->add_option("--service", endpoint.services, "a service to publish, NAME=HOST:PORT (repeatable)");
+    endpoint_cmd->add_option(
+        "--control-socket", endpoint.control_socket,
+        "the control socket `burrow endpoint reload` uses (default ~/.config/burrow/endpoint.sock)");
+    ReloadArgs endpoint_reload;
+    auto* endpoint_reload_cmd = add_reload_command(*endpoint_cmd, "endpoint", endpoint_reload);
 
     ClientArgs client;
     std::vector<std::string> forwards;
@@ -83,7 +105,9 @@ int main(int argc, char** argv) {
     }
     setup_logging(log_level);
     try {
+        if (*relay_reload_cmd) return run_reload("relay", relay_reload);
         if (*relay_cmd) return run_relay(relay);
+        if (*endpoint_reload_cmd) return run_reload("endpoint", endpoint_reload);
         if (*endpoint_cmd) return run_endpoint(endpoint);
         if (*forward_cmd) return run_forward(client, forwards);
         if (*connect_cmd) return run_connect(client, endpoint_name, service_name);

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "app/config.hpp"
+#include "app/control.hpp"
 #include "app/keys.hpp"
 #include "client/client.hpp"
 #include "crypto/known_peers.hpp"
@@ -145,6 +146,7 @@ void run_to_end(io::awaitable<void> task) {
 struct RelaySetup {
     relay::RelayOptions options;
     std::string key_file;
+    std::optional<std::string> control_socket;  // from the config file
 };
 
 RelaySetup relay_setup(const RelayArgs& args) {
@@ -157,6 +159,7 @@ RelaySetup relay_setup(const RelayArgs& args) {
     if (!args.listen.empty()) listen = args.listen;
     options.listen = address(listen, "listen address", true);
     setup.key_file = !args.key.empty() ? args.key : file.key_file.value_or("");
+    setup.control_socket = file.control_socket;
     std::vector<relay::EndpointGrant> endpoints;
     for (const auto& e : file.endpoints) {
         if (!proto::is_valid_name(e.name)) throw ConfigError(e.where + ": endpoint name '" + e.name + "' is not valid");
@@ -187,6 +190,27 @@ RelaySetup relay_setup(const RelayArgs& args) {
     return setup;
 }
 
+// Reads the config file again and hands it to the relay; the answer says
+// what changed, or why nothing did (then the old configuration stays).
+io::ControlReply reload_relay(const RelayArgs& args, relay::Relay& relay) {
+    if (args.config.empty()) {
+        const std::string why = "this relay was started without a config file (-c): nothing to reload";
+        spdlog::warn("reload: {}", why);
+        return {false, why};
+    }
+    try {
+        auto options = relay_setup(args).options;
+        const std::string granted = std::to_string(options.policy.endpoint_grants()) + " endpoint(s) and " +
+                                    std::to_string(options.policy.client_grants()) + " client(s) granted";
+        const std::size_t closed = relay.reload(std::move(options));
+        return {true, "configuration reloaded from " + args.config + ": " + granted + ", " + std::to_string(closed) +
+                          " session(s) closed"};
+    } catch (const std::exception& e) {
+        spdlog::error("reload refused, the old configuration stays in force: {}", e.what());
+        return {false, std::string(e.what()) + " (the old configuration stays in force)"};
+    }
+}
+
 }  // namespace
 
 int run_relay(const RelayArgs& args) {
@@ -195,18 +219,13 @@ int run_relay(const RelayArgs& args) {
     io::asio::io_context ctx;
     auto relay = std::make_shared<relay::Relay>(ctx.get_executor(), setup.options, identity);
     relay->start();
+    const auto control = open_control_socket(ctx.get_executor(), "relay", args.control_socket, setup.control_socket,
+                                             {{"reload", [&] { return reload_relay(args, *relay); }}});
     say("listening on " + relay->bound().str() + " key " + relay->key().to_text());
     spdlog::info("relay listening on {} with key {}", relay->bound().str(), relay->key().fingerprint());
     run_until_signal(
         ctx, Shutdown{[&] { relay->drain(); }, [&] { return relay->idle(); }, [&] { relay->stop(); }},
-        [&] {
-            if (args.config.empty()) return spdlog::warn("SIGHUP: no config file to reload");
-            try {
-                relay->reload(relay_setup(args).options);
-            } catch (const std::exception& e) {
-                spdlog::error("reload refused, the old configuration stays in force: {}", e.what());
-            }
-        });
+        [&] { reload_relay(args, *relay); });
     return 0;
 }
 
@@ -231,6 +250,27 @@ std::map<std::string, endpoint::Service> endpoint_services(const EndpointArgs& a
     return services;
 }
 
+// Reads the services from the config file again; the answer names them, or
+// says why they were refused (then the old ones stay).
+io::ControlReply reload_endpoint(const EndpointArgs& args, endpoint::Endpoint& ep) {
+    if (args.config.empty()) {
+        const std::string why = "this endpoint was started without a config file (-c): nothing to reload";
+        spdlog::warn("reload: {}", why);
+        return {false, why};
+    }
+    try {
+        auto services = endpoint_services(args, load_endpoint_file(args.config));
+        std::string names;
+        for (const auto& [name, service] : services) names += (names.empty() ? "" : " ") + name;
+        ep.update_services(std::move(services));
+        spdlog::info("services reloaded from {}", args.config);
+        return {true, "services reloaded from " + args.config + ": " + (names.empty() ? "(none)" : names)};
+    } catch (const std::exception& e) {
+        spdlog::error("reload refused, the old services stay in force: {}", e.what());
+        return {false, std::string(e.what()) + " (the old services stay in force)"};
+    }
+}
+
 }  // namespace
 
 int run_endpoint(const EndpointArgs& args) {
@@ -252,18 +292,12 @@ int run_endpoint(const EndpointArgs& args) {
     auto ep = std::make_shared<endpoint::Endpoint>(ctx.get_executor(), options, identity, [&] {
         say("registered as " + options.name + " with relay " + options.relay.str());
     });
+    const auto control = open_control_socket(ctx.get_executor(), "endpoint", args.control_socket, file.control_socket,
+                                             {{"reload", [&] { return reload_endpoint(args, *ep); }}});
     ep->start();
     run_until_signal(
         ctx, Shutdown{[&] { ep->drain(); }, [&] { return ep->idle(); }, [&] { ep->stop(); }},
-        [&] {
-            if (args.config.empty()) return spdlog::warn("SIGHUP: no config file to reload");
-            try {
-                ep->update_services(endpoint_services(args, load_endpoint_file(args.config)));
-                spdlog::info("services reloaded from {}", args.config);
-            } catch (const std::exception& e) {
-                spdlog::error("reload refused, the old services stay in force: {}", e.what());
-            }
-        });
+        [&] { reload_endpoint(args, *ep); });
     return 0;
 }
 

@@ -9,6 +9,7 @@ struct RelayArgs {
     std::string config;
     std::string listen;
     std::string key;
+    std::string control_socket;
 };
 struct EndpointArgs {
     std::string config;
@@ -17,6 +18,7 @@ struct EndpointArgs {
     std::string key;
     std::string name;
     std::vector<std::string> services;  // NAME=HOST:PORT
+    std::string control_socket;
 };
 struct ClientArgs {
     std::string config;

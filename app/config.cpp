@@ -112,11 +112,11 @@ std::vector<std::string> string_list(const toml::value& v, const std::string& wh
     return out;
 }
 
-// A key file named in a config is relative to that config's folder.
-std::optional<std::string> key_path(const toml::value& doc, const std::string& path) {
-    auto key = get_string(doc, "key");
-    if (!key || key->empty() || (*key)[0] == '/') return key;
-    return (std::filesystem::path(path).parent_path() / *key).string();
+// A file a config names (`key`, `control_socket`) is relative to that config's folder.
+std::optional<std::string> file_path(const toml::value& doc, const std::string& key, const std::string& path) {
+    auto file = get_string(doc, key);
+    if (!file || file->empty() || (*file)[0] == '/') return file;
+    return (std::filesystem::path(path).parent_path() / *file).string();
 }
 
 }  // namespace
@@ -137,10 +137,11 @@ const std::map<std::string, std::string>& relay_limit_keys() {
 
 RelayFile load_relay_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"listen", "key", "endpoints", "clients", "limits"}, "a relay config");
+    reject_unknown(doc, {"listen", "key", "control_socket", "endpoints", "clients", "limits"}, "a relay config");
     RelayFile out;
     out.listen = get_string(doc, "listen");
-    out.key_file = key_path(doc, path);
+    out.key_file = file_path(doc, "key", path);
+    out.control_socket = file_path(doc, "control_socket", path);
     if (const auto* list = get(doc, "endpoints")) {
         for (const auto& e : get_array(*list, "[[endpoints]]")) {
             need_table(e, "each [[endpoints]] entry");
@@ -173,9 +174,13 @@ RelayFile load_relay_file(const std::string& path) {
 
 EndpointFile load_endpoint_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"name", "relay", "relay_key", "key", "services"}, "an endpoint config");
-    EndpointFile out{get_string(doc, "name"), get_string(doc, "relay"), get_string(doc, "relay_key"),
-                     key_path(doc, path), {}};
+    reject_unknown(doc, {"name", "relay", "relay_key", "key", "control_socket", "services"}, "an endpoint config");
+    EndpointFile out;
+    out.name = get_string(doc, "name");
+    out.relay = get_string(doc, "relay");
+    out.relay_key = get_string(doc, "relay_key");
+    out.key_file = file_path(doc, "key", path);
+    out.control_socket = file_path(doc, "control_socket", path);
     if (const auto* services = get(doc, "services")) {
         for (const auto& [name, value] : need_table(*services, "'services'").as_table()) {
             if (value.is_string()) {
@@ -200,7 +205,7 @@ EndpointFile load_endpoint_file(const std::string& path) {
 ClientFile load_client_file(const std::string& path) {
     const auto doc = parse_file(path);
     reject_unknown(doc, {"relay", "relay_key", "key", "endpoints", "forward"}, "a client config");
-    ClientFile out{get_string(doc, "relay"), get_string(doc, "relay_key"), key_path(doc, path), {}, {}};
+    ClientFile out{get_string(doc, "relay"), get_string(doc, "relay_key"), file_path(doc, "key", path), {}, {}};
     if (const auto* pins = get(doc, "endpoints")) {
         for (const auto& [name, value] : need_table(*pins, "[endpoints]").as_table()) {
             if (!value.is_string()) throw ConfigError(where(value) + ": endpoint key '" + name + "' must be a string");

@@ -28,7 +28,8 @@ struct ClientEntry {        // [[clients]] in the relay config
 
 struct RelayFile {
     std::optional<std::string> listen;
-    std::optional<std::string> key_file;  // resolved against the config's folder
+    std::optional<std::string> key_file;        // resolved against the config's folder
+    std::optional<std::string> control_socket;  // likewise
     std::vector<EndpointEntry> endpoints;
     std::vector<ClientEntry> clients;
     std::map<std::string, std::int64_t> limits;  // [limits], validated by the caller
@@ -44,6 +45,7 @@ struct EndpointFile {
     std::optional<std::string> relay;
     std::optional<std::string> relay_key;
     std::optional<std::string> key_file;
+    std::optional<std::string> control_socket;
     std::map<std::string, ServiceEntry> services;
 };
 

@@ -73,6 +73,8 @@ public:
 private:
     io::awaitable<void> accept_loop(std::shared_ptr<io::tcp::acceptor> acceptor, ForwardSpec spec);
     io::awaitable<std::shared_ptr<io::Session>> session();
+    io::awaitable<void> wait_for_resume();
+    void wake_resume_waiters();
 
     asio::any_io_executor ex_;
     ClientOptions options_;
@@ -81,6 +83,7 @@ private:
     std::shared_ptr<io::Session> session_;
     bool connecting_ = false;
     asio::steady_timer connected_;
+    std::vector<asio::steady_timer*> resume_waiters_;  // new streams waiting for session_ to resume
 };
 
 }  // namespace burrow::client

@@ -6,6 +6,15 @@
 
 namespace burrow::client {
 
+namespace {
+
+// How long a new connection waits for a suspended session to resume before it
+// tries a new session: a brief break of the path to the relay (Wi-Fi roaming,
+// NAT rebinding) then costs it nothing, as it costs nothing to the streams open.
+constexpr auto kWaitForResume = std::chrono::seconds(10);
+
+}  // namespace
+
 Forwarder::Forwarder(asio::any_io_executor ex, ClientOptions options, std::vector<ForwardSpec> specs)
     : ex_(std::move(ex)), options_(std::move(options)), specs_(std::move(specs)), connected_(ex_) {}
 
@@ -49,7 +58,9 @@ io::awaitable<std::shared_ptr<io::Session>> Forwarder::session() {
         io::error_code ec;
         co_await connected_.async_wait(io::redirect_error(io::use_awaitable, ec));
     }
-    // A suspended session keeps its streams while it resumes; new ones get a fresh session.
+    // A suspended session keeps its streams while it resumes; a new one waits
+    // for that too, for a while, then gets a fresh session.
+    if (session_ && !session_->closed() && session_->suspended()) co_await wait_for_resume();
     if (session_ && !session_->closed() && !session_->suspended() && !session_->mux().peer_going_away())
         co_return session_;
     connecting_ = true;
@@ -57,8 +68,12 @@ io::awaitable<std::shared_ptr<io::Session>> Forwarder::session() {
     std::string failure;
     try {
         auto peer = std::make_shared<ClientPeer>();
-        peer->on_end = [relay = options_.relay.str()](const std::string& why) {
+        peer->on_end = [relay = options_.relay.str(), weak = weak_from_this()](const std::string& why) {
             spdlog::warn("session to relay {} ended: {}", relay, why);
+            if (auto self = weak.lock()) self->wake_resume_waiters();
+        };
+        peer->on_resume = [weak = weak_from_this()] {
+            if (auto self = weak.lock()) self->wake_resume_waiters();
         };
         session_ = co_await open_relay_session(options_, peer);
     } catch (const std::exception& e) {
@@ -68,6 +83,19 @@ io::awaitable<std::shared_ptr<io::Session>> Forwarder::session() {
     connected_.cancel();
     if (!failure.empty()) throw std::runtime_error(failure);
     co_return session_;
+}
+
+io::awaitable<void> Forwarder::wait_for_resume() {
+    asio::steady_timer wait(ex_, kWaitForResume);
+    resume_waiters_.push_back(&wait);
+    io::error_code ec;
+    co_await wait.async_wait(io::redirect_error(io::use_awaitable, ec));
+    std::erase(resume_waiters_, &wait);
+}
+
+// The session resumed or ended: the new streams waiting for it decide now.
+void Forwarder::wake_resume_waiters() {
+    for (auto* waiter : resume_waiters_) waiter->cancel();
 }
 
 io::awaitable<void> Forwarder::accept_loop(std::shared_ptr<io::tcp::acceptor> acceptor, ForwardSpec spec) {

@@ -14,6 +14,7 @@ public:
     std::function<void(proto::ControlMessage&&)> on_message;
     std::function<void(const std::string&)> on_end;
     std::function<void(io::Session&)> on_suspend;  // set by open_relay_session: resumes
+    std::function<void()> on_resume;
 
     void on_stream_opened(io::Session& s, proto::StreamId id, const std::string&,
                           const std::optional<proto::PeerKey>&) override {
@@ -24,6 +25,9 @@ public:
     }
     void on_suspended(io::Session& s, const std::string&) override {
         if (on_suspend) on_suspend(s);
+    }
+    void on_resumed(io::Session&) override {
+        if (on_resume) on_resume();
     }
     void on_closed(io::Session&, const std::string& why) override {
         if (on_end) on_end(why);

@@ -42,6 +42,13 @@ const Registry::Entry* Registry::find(const std::string& name) const {
     return &it->second;
 }
 
+bool Registry::suspended(const std::string& name) const {
+    const auto it = entries_.find(name);
+    if (it == entries_.end()) return false;
+    const auto holder = it->second.session.lock();
+    return holder && !holder->closed() && holder->suspended();
+}
+
 std::vector<std::string> Registry::names_of(const io::Session* session) const {
     std::vector<std::string> names;
     for (const auto& [name, entry] : entries_)

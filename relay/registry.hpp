@@ -25,8 +25,10 @@ public:
                                      const std::shared_ptr<io::Session>& session);
     // Drops every name bound to `session`; returns them.
     std::vector<std::string> remove_session(const io::Session* session);
-    // The live session for `name`, or null.
+    // The live session for `name`, or null (also while that session is suspended).
     const Entry* find(const std::string& name) const;
+    // `name` belongs to a suspended session: it may come back.
+    bool suspended(const std::string& name) const;
     std::vector<proto::EndpointInfo> list() const;
     // The names bound to `session`.
     std::vector<std::string> names_of(const io::Session* session) const;

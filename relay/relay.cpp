@@ -12,6 +12,15 @@ namespace burrow::relay {
 
 using proto::Errc;
 
+namespace {
+
+// How long a new stream waits for its endpoint when that endpoint's session is
+// suspended: long enough for an endpoint that notices the break only at its
+// next PING (5 s) to dial again and resume (docs/PROTOCOL.md §3.6).
+constexpr auto kHoldForSuspendedEndpoint = std::chrono::seconds(10);
+
+}  // namespace
+
 class Relay::Peer final : public io::SessionHandler {
 public:
     Peer(std::weak_ptr<Relay> relay, crypto::PublicKey key, const RelayLimits& limits)
@@ -47,7 +56,8 @@ Relay::Relay(asio::any_io_executor ex, RelayOptions options, crypto::Identity id
       options_(std::move(options)),
       identity_(std::move(identity)),
       tls_(std::make_unique<io::TlsContext>(identity_, true)),
-      acceptor_(ex_) {}
+      acceptor_(ex_),
+      held_timer_(ex_) {}
 
 Relay::~Relay() = default;
 
@@ -90,7 +100,7 @@ bool Relay::idle() const {
     return true;
 }
 
-void Relay::reload(RelayOptions options) {
+std::size_t Relay::reload(RelayOptions options) {
     options_.policy = std::move(options.policy);
     options_.limits = options.limits;
     options_.mux = options.mux;
@@ -111,6 +121,7 @@ void Relay::reload(RelayOptions options) {
         s->close("key revoked");
     }
     spdlog::info("relay: configuration reloaded ({} session(s) closed)", revoked.size());
+    return revoked.size();
 }
 
 io::awaitable<void> Relay::accept_loop() {
@@ -232,14 +243,28 @@ void Relay::on_open(const std::shared_ptr<io::Session>& from, Peer& peer, proto:
         mux.reject(id, Errc::overloaded, "too many new streams per second; slow down");
         return;
     }
-    if (!options_.policy.may_open(peer.key, target)) {
+    route(from, peer.key, id, target);
+}
+
+// Splices a new stream (its target well formed) to its endpoint, holds it
+// while that endpoint's session is suspended, or rejects it.
+void Relay::route(const std::shared_ptr<io::Session>& from, const crypto::PublicKey& client, proto::StreamId id,
+                  const std::string& target) {
+    auto& mux = from->mux();
+    std::string name, service;
+    proto::parse_target(target, name, service);
+    if (!options_.policy.may_open(client, target)) {
         spdlog::warn("stream {} from {}: refused: {} is not granted it", target, from->peer(),
-                     options_.policy.describe(peer.key));
+                     options_.policy.describe(client));
         mux.reject(id, Errc::not_authorized,
-                   "key " + peer.key.fingerprint() + " is not allowed to open '" + target + "' on this relay");
+                   "key " + client.fingerprint() + " is not allowed to open '" + target + "' on this relay");
         return;
     }
     const Registry::Entry* entry = registry_.find(name);
+    if (!entry && registry_.suspended(name)) {
+        hold(from, client, id, target, name);
+        return;
+    }
     if (!entry) {
         spdlog::info("stream {} from {}: no such endpoint online", target, from->peer());
         mux.reject(id, Errc::unknown_endpoint, "no endpoint named '" + name + "' is online");
@@ -251,7 +276,7 @@ void Relay::on_open(const std::shared_ptr<io::Session>& from, Peer& peer, proto:
         return;
     }
     auto endpoint = entry->session.lock();
-    const proto::StreamId out = endpoint->mux().open(target, peer.key.bytes);
+    const proto::StreamId out = endpoint->mux().open(target, client.bytes);
     if (out == 0) {
         mux.reject(id, Errc::going_away, "endpoint '" + name + "' is not taking new streams");
         return;
@@ -260,6 +285,58 @@ void Relay::on_open(const std::shared_ptr<io::Session>& from, Peer& peer, proto:
     const crypto::PublicKey endpoint_key = it != live_.end() ? it->second.key : crypto::PublicKey{};
     spdlog::debug("stream {} from {}: spliced to {}", target, from->peer(), endpoint->peer());
     Splice::start(from, id, endpoint, out, target, endpoint_key.bytes);
+}
+
+void Relay::hold(const std::shared_ptr<io::Session>& from, const crypto::PublicKey& client, proto::StreamId id,
+                 const std::string& target, const std::string& endpoint) {
+    spdlog::info("stream {} from {}: endpoint '{}' is reconnecting; the stream waits for it", target, from->peer(),
+                 endpoint);
+    held_.push_back(Held{from, client, id, target, endpoint,
+                         std::chrono::steady_clock::now() + kHoldForSuspendedEndpoint});
+    if (held_.size() == 1) arm_held_timer();  // else it is set for an older one
+}
+
+void Relay::arm_held_timer() {
+    held_timer_.expires_at(held_.front().until);
+    held_timer_.async_wait([weak = weak_from_this()](io::error_code ec) {
+        if (auto self = weak.lock(); self && !ec) self->expire_held();
+    });
+}
+
+// The endpoint is back (resumed, or registered anew) or gone for good: route its held streams again.
+void Relay::release_held(const std::string& endpoint) {
+    std::vector<Held> waiting;
+    for (auto it = held_.begin(); it != held_.end();) {
+        if (it->endpoint != endpoint) {
+            ++it;
+            continue;
+        }
+        waiting.push_back(std::move(*it));
+        it = held_.erase(it);
+    }
+    for (const auto& h : waiting) {
+        auto from = h.from.lock();
+        if (!from || from->closed() || !from->mux().stream_exists(h.id)) continue;  // the client gave up
+        route(from, h.client, h.id, h.target);
+        from->flush();
+    }
+}
+
+void Relay::expire_held() {
+    const auto now = std::chrono::steady_clock::now();
+    while (!held_.empty() && held_.front().until <= now) {
+        const Held h = std::move(held_.front());
+        held_.pop_front();
+        auto from = h.from.lock();
+        if (!from || from->closed() || !from->mux().stream_exists(h.id)) continue;
+        spdlog::info("stream {} from {}: endpoint '{}' did not come back in time", h.target, from->peer(), h.endpoint);
+        const auto wait = std::to_string(kHoldForSuspendedEndpoint.count());
+        from->mux().reject(h.id, Errc::unknown_endpoint,
+                           "endpoint '" + h.endpoint +
+                               "' is offline: its connection broke and it did not come back within " + wait + " s");
+        from->flush();
+    }
+    if (!held_.empty()) arm_held_timer();
 }
 
 void Relay::on_control(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::ControlMessage&& msg) {
@@ -280,6 +357,7 @@ void Relay::on_control(const std::shared_ptr<io::Session>& from, const Peer& pee
             spdlog::info("endpoint '{}' online from {} with {} service(s)", reg->name, from->peer(),
                          reg->services.size());
             from->mux().send_control(proto::Registered{reg->name});
+            release_held(reg->name);
         }
     } else if (std::holds_alternative<proto::ListRequest>(msg)) {
         std::vector<proto::EndpointInfo> visible;
@@ -321,14 +399,20 @@ void Relay::on_suspended(io::Session& session) {
 
 void Relay::on_resumed(io::Session& session) {
     suspended_.erase(&session);
-    for (const auto& e : registry_.names_of(&session)) spdlog::info("endpoint '{}' online again (resumed)", e);
+    for (const auto& e : registry_.names_of(&session)) {
+        spdlog::info("endpoint '{}' online again (resumed)", e);
+        release_held(e);
+    }
 }
 
 void Relay::on_closed(io::Session& session) {
     live_.erase(&session);
     suspended_.erase(&session);
     if (const auto& t = session.ticket()) resumable_.erase(t->id);
-    for (const auto& name : registry_.remove_session(&session)) spdlog::info("endpoint '{}' offline", name);
+    for (const auto& name : registry_.remove_session(&session)) {
+        spdlog::info("endpoint '{}' offline", name);
+        release_held(name);  // refused now: no endpoint of that name
+    }
 }
 
 }  // namespace burrow::relay

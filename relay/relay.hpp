@@ -3,6 +3,7 @@
 // its policy lists, keeps the registry of endpoint names, and splices client
 // streams to endpoint streams.
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,8 +54,9 @@ public:
     // Graceful shutdown: no new connections or streams; existing streams go on.
     void drain();
     bool idle() const;  // no stream open on any session
-    // Takes a new policy and limits; closes sessions whose key is no longer allowed.
-    void reload(RelayOptions options);
+    // Takes a new policy and limits; closes sessions whose key is no longer
+    // allowed and returns how many.
+    std::size_t reload(RelayOptions options);
     io::HostPort bound() const { return bound_; }
     const crypto::PublicKey& key() const noexcept { return identity_.public_key(); }
 
@@ -68,10 +70,26 @@ private:
         std::weak_ptr<io::Session> session;
         crypto::PublicKey key;
     };
+    // A new stream to an endpoint whose session is suspended, waiting for it to come back.
+    struct Held {
+        std::weak_ptr<io::Session> from;
+        crypto::PublicKey client;
+        proto::StreamId id = 0;
+        std::string target;
+        std::string endpoint;
+        std::chrono::steady_clock::time_point until;
+    };
     io::awaitable<void> accept_loop();
     io::awaitable<void> authenticate(io::tcp::socket socket, std::string source);
     void on_open(const std::shared_ptr<io::Session>& from, Peer& peer, proto::StreamId id,
                  const std::string& target);
+    void route(const std::shared_ptr<io::Session>& from, const crypto::PublicKey& client, proto::StreamId id,
+               const std::string& target);
+    void hold(const std::shared_ptr<io::Session>& from, const crypto::PublicKey& client, proto::StreamId id,
+              const std::string& target, const std::string& endpoint);
+    void arm_held_timer();
+    void release_held(const std::string& endpoint);
+    void expire_held();
     void on_control(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::ControlMessage&& msg);
     void on_ready(io::Session& session, const Peer& peer);
     void on_suspended(io::Session& session);
@@ -90,6 +108,8 @@ private:
     std::unordered_map<const io::Session*, Live> live_;
     std::map<std::array<std::uint8_t, 16>, Resumable> resumable_;                 // by ticket id
     std::unordered_map<const io::Session*, std::shared_ptr<io::Session>> suspended_;  // kept alive meanwhile
+    std::deque<Held> held_;  // oldest first (all are held equally long)
+    asio::steady_timer held_timer_;  // set for the oldest
     std::size_t unauthenticated_ = 0;
     std::map<std::string, std::size_t> unauthenticated_by_source_;
     std::uint64_t refused_connections_ = 0;

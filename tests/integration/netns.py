@@ -28,8 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (BURROW, COMMAND_TIMEOUT, PYTHON, STARTUP_TIMEOUT, SUPPORT, Forward,
-                      Proc, Service, describe, relay_toml, sha256_file, write_random_file)
+from conftest import (BURROW, COMMAND_TIMEOUT, PYTHON, SSHD_CONFIG, STARTUP_TIMEOUT, SUPPORT,
+                      Forward, Proc, Service, Sshd, describe, relay_toml, sha256_file,
+                      write_random_file)
 
 # shared/ sits beside the repository (in CI too); MKNET_SH overrides.
 MKNET_SH = os.environ.get("MKNET_SH") or str(
@@ -262,8 +263,9 @@ class Rig:
         self.relay_config = None
         self.relay = None
 
-    def start(self, node, argv, name, env=None):
-        proc = TimedProc(self.net.argv(node, *argv), env=env or self.procs.env, name=name)
+    def start(self, node, argv, name, env=None, stdin=subprocess.DEVNULL):
+        proc = TimedProc(self.net.argv(node, *argv), env=env or self.procs.env, name=name,
+                         stdin=stdin)
         self.procs.procs.append(proc)
         return proc
 
@@ -320,6 +322,18 @@ class Rig:
         digests = {p.name: sha256_file(p) for p in root.iterdir()}
         proc = self.start(node, [PYTHON, SUPPORT / "http_server.py", root], f"http_server ({node})")
         return Service(proc, root=root, sha256=digests)
+
+    def sshd(self, like, node="gpubox", port=2222):
+        """A real sshd on 127.0.0.1:`port` inside `node`, with the host key and
+        authorized client key of the session's sshd fixture (`like`)."""
+        workdir = self.folder / f"sshd-{node}"
+        workdir.mkdir()
+        config = workdir / "sshd_config"
+        config.write_text(SSHD_CONFIG.format(port=port, dir=like.workdir).replace(
+            f"PidFile {like.workdir}/", f"PidFile {workdir}/"))
+        proc = self.start(node, ["/usr/sbin/sshd", "-D", "-e", "-f", config], f"sshd ({node})")
+        proc.wait_for_line("Server listening on 127.0.0.1", stream="stderr")
+        return Sshd(proc, port, like.key, workdir)
 
     def digest_server(self, node="gpubox"):
         return Service(self.start(node, [PYTHON, SUPPORT / "digest_server.py"],

@@ -4,6 +4,8 @@ Both the client and the endpoint reach the relay through a proxy that can cut
 every connection at once (RST), or refuse new ones for a while. The sessions
 resume on new connections and replay what was lost, so the local programs
 (ssh, scp, curl) never notice: bytes arrive complete and in order."""
+import hashlib
+import re
 import signal
 import subprocess
 import threading
@@ -116,3 +118,92 @@ def test_interactive_ssh_survives_a_ten_second_outage(cut_lab, sshd, burrow_env)
             ssh.kill()
     assert ssh.returncode == 0, ssh.stderr.read()
     assert any("resumed" in l for l in cut_lab.forward.proc.lines["stderr"]), cut_lab.forward.proc.report()
+
+
+def test_curl_download_survives_cuts(cut_lab, http_server):
+    """Downloads started while both hops are cut every 50 ms, in turn: some
+    start while a session is suspended, and wait for it (below)."""
+    port = cut_lab.forward.port_for("lab/web")
+    stop = threading.Event()
+    thread, cuts = keep_cutting([cut_lab.client_proxy, cut_lab.endpoint_proxy], stop, every=0.05)
+    try:
+        for _ in range(5):
+            result = run(["curl", "-sS", "-m", "60", f"http://127.0.0.1:{port}/blob.bin"], None)
+            assert result.returncode == 0, describe(result) + cut_lab.forward.proc.report(tail=20)
+            assert hashlib.sha256(result.stdout).hexdigest() == http_server.sha256["blob.bin"]
+    finally:
+        stop.set()
+        thread.join()
+    assert cuts[0] >= 2, "the downloads ended before the proxies were cut twice: nothing was tested"
+
+
+# ---------------------------------------------------------------- new streams while a session is suspended
+
+def cut_endpoint_off(cut_lab):
+    """The endpoint's connection is reset and new ones are refused: its session
+    is suspended on both sides and cannot resume until let_endpoint_back()."""
+    cut_lab.endpoint_proxy.toggle_refusing()
+    cut_lab.endpoint_proxy.cut()
+    cut_lab.relay.proc.wait_for_line(contains="endpoint 'lab' offline: its connection broke", stream="stderr")
+
+
+def test_new_stream_waits_for_a_reconnecting_endpoint(cut_lab, procs, http_server, tmp_path):
+    """A download started while the endpoint's session is suspended is held by
+    the relay (not refused) and goes through once the session resumes."""
+    port = cut_lab.forward.port_for("lab/web")
+    cut_endpoint_off(cut_lab)
+    out = tmp_path / "blob.bin"
+    curl = procs.start(["curl", "-sS", "--max-time", str(COMMAND_TIMEOUT), "-o", out,
+                        f"http://127.0.0.1:{port}/blob.bin"], name="curl")
+    cut_lab.relay.proc.wait_for_line(contains="endpoint 'lab' is reconnecting; the stream waits", stream="stderr")
+    assert curl.alive(), curl.report()
+    cut_lab.endpoint_proxy.toggle_refusing()
+    assert curl.wait_exit() == 0, curl.report()
+    assert sha256_file(out) == http_server.sha256["blob.bin"]
+    cut_lab.relay.proc.wait_for_line(contains="endpoint 'lab' online again (resumed)", stream="stderr")
+
+
+def test_new_stream_to_an_endpoint_that_stays_away_is_refused(cut_lab, burrow_env):
+    """... and refused, with the reason, if the endpoint does not come back
+    within the relay's hold (10 s)."""
+    port = cut_lab.forward.port_for("lab/web")
+    cut_endpoint_off(cut_lab)
+    result = run(["curl", "-sS", "--max-time", str(COMMAND_TIMEOUT), f"http://127.0.0.1:{port}/small.txt"],
+                 burrow_env)
+    assert result.returncode != 0 and result.stdout == b"", describe(result)
+    cut_lab.relay.proc.wait_for_line(contains="endpoint 'lab' did not come back in time", stream="stderr")
+    cut_lab.forward.proc.wait_for_line(
+        contains="endpoint 'lab' is offline: its connection broke and it did not come back within 10 s",
+        stream="stderr")
+    cut_lab.endpoint_proxy.toggle_refusing()  # back: new streams go through again
+    cut_lab.relay.proc.wait_for_line(contains="endpoint 'lab' online again (resumed)", stream="stderr")
+    result = run(["curl", "-sS", "--max-time", str(COMMAND_TIMEOUT), f"http://127.0.0.1:{port}/small.txt"],
+                 burrow_env)
+    assert result.returncode == 0 and result.stdout == b"hello from the lab web server\n", describe(result)
+
+
+def test_new_connection_waits_for_the_forwards_session_to_resume(cut_lab, procs, http_server, tmp_path):
+    """A connection made to `burrow forward` while its session is suspended
+    (the client's path to the relay is down) waits for that session to resume
+    and goes through on it, instead of failing on a fresh dial."""
+    port = cut_lab.forward.port_for("lab/web")
+    fwd = cut_lab.forward.proc
+    # one exchange first: the session has its resume ticket (a session cut
+    # before the relay's ticket arrives cannot resume; it is closed)
+    result = run(["curl", "-sS", f"http://127.0.0.1:{port}/small.txt"], None)
+    assert result.returncode == 0, describe(result)
+    cut_lab.client_proxy.toggle_refusing()
+    cut_lab.client_proxy.cut()
+    fwd.wait_for_line(contains="resuming the session", stream="stderr")
+    out = tmp_path / "blob.bin"
+    curl = procs.start(["curl", "-sS", "--max-time", str(COMMAND_TIMEOUT), "-o", out,
+                        f"http://127.0.0.1:{port}/blob.bin"], name="curl")
+    retries = len([l for l in fwd.lines["stderr"] if "trying again" in l])
+    fwd.wait_for_lines(contains="trying again", n=retries + 2, stream="stderr")  # still away
+    assert curl.alive(), curl.report()
+    cut_lab.client_proxy.toggle_refusing()
+    assert curl.wait_exit() == 0, curl.report() + fwd.report()
+    assert sha256_file(out) == http_server.sha256["blob.bin"]
+    assert not [l for l in fwd.lines["stderr"] if re.search(r"session to relay \S+ ended", l)], fwd.report()
+    sessions = [l for l in cut_lab.relay.proc.lines["stderr"] if "authenticated as client" in l]
+    assert len(sessions) == 1, "the forward made a new session\n" + cut_lab.relay.proc.report()
