@@ -7,6 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
+
+#include "io/deadline.hpp"
 
 namespace burrow::io {
 namespace {
@@ -40,15 +43,13 @@ std::string take_line(std::string& buffer, std::size_t n) {
     return line;
 }
 
-// Closes `socket` when `timer` fires first (the caller cancels it when done).
+// Closes `socket` when the deadline passes first.
 template <class Socket>
-void close_at(asio::steady_timer& timer, Socket& socket, bool& timed_out) {
-    timer.async_wait([&socket, &timed_out](error_code ec) {
-        if (ec) return;
-        timed_out = true;
+std::function<void()> closer(Socket& socket) {
+    return [&socket] {
         error_code ignored;
         socket.close(ignored);
-    });
+    };
 }
 
 // A socket file no process listens on any more (its owner was killed) is
@@ -136,9 +137,7 @@ void ControlServer::stop() noexcept {
 }
 
 awaitable<void> ControlServer::serve(std::shared_ptr<State> state, local::socket socket) {
-    asio::steady_timer deadline(socket.get_executor(), kRequestDeadline);
-    bool timed_out = false;
-    close_at(deadline, socket, timed_out);
+    Deadline deadline(socket.get_executor(), kRequestDeadline, closer(socket));
     std::string buffer;
     error_code ec;
     const std::size_t n = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer, kMaxRequest), '\n',
@@ -147,7 +146,7 @@ awaitable<void> ControlServer::serve(std::shared_ptr<State> state, local::socket
     if (ec == asio::error::not_found) {
         reply = {false, "request longer than " + std::to_string(kMaxRequest) + " bytes"};
     } else if (ec) {
-        deadline.cancel();
+        deadline.disarm();
         co_return;  // the client went away, or sent no whole line in time
     } else {
         const std::string request = take_line(buffer, n);
@@ -156,26 +155,24 @@ awaitable<void> ControlServer::serve(std::shared_ptr<State> state, local::socket
     }
     const std::string line = (reply.ok ? "ok " : "error ") + one_line(reply.text) + "\n";
     co_await asio::async_write(socket, asio::buffer(line.data(), line.size()), redirect_error(use_awaitable, ec));
-    deadline.cancel();
+    deadline.disarm();
 }
 
 awaitable<ControlReply> control_request(std::string path, std::string request, std::chrono::milliseconds timeout) {
     auto ex = co_await asio::this_coro::executor;
     const auto endpoint = endpoint_of(path);
     local::socket socket(ex);
-    asio::steady_timer deadline(ex, timeout);
-    bool timed_out = false;
-    close_at(deadline, socket, timed_out);
+    Deadline deadline(ex, timeout, closer(socket));
     const auto fail = [&](const error_code& ec) -> std::runtime_error {
-        deadline.cancel();
-        if (timed_out) return std::runtime_error("control socket " + path + ": no answer within " +
+        deadline.disarm();
+        if (deadline.expired()) return std::runtime_error("control socket " + path + ": no answer within " +
                                                  std::to_string(timeout.count() / 1000) + " s");
         return std::runtime_error("control socket " + path + ": " + ec.message());
     };
     error_code ec;
     co_await socket.async_connect(endpoint, redirect_error(use_awaitable, ec));
     if (ec == asio::error::connection_refused || ec == boost::system::errc::no_such_file_or_directory) {
-        deadline.cancel();
+        deadline.disarm();
         throw ControlUnreachable(path);
     }
     if (ec) throw fail(ec);
@@ -187,7 +184,7 @@ awaitable<ControlReply> control_request(std::string path, std::string request, s
                                                           redirect_error(use_awaitable, ec));
     if (ec == asio::error::eof) throw std::runtime_error("control socket " + path + ": closed without an answer");
     if (ec) throw fail(ec);
-    deadline.cancel();
+    deadline.disarm();
     const std::string answer = take_line(buffer, n);
     if (answer == "ok") co_return ControlReply{true, ""};
     if (answer.starts_with("ok ")) co_return ControlReply{true, answer.substr(3)};

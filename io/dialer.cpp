@@ -4,6 +4,8 @@
 #include <memory>
 #include <vector>
 
+#include "io/deadline.hpp"
+
 namespace burrow::io {
 
 namespace {
@@ -54,23 +56,13 @@ awaitable<std::unique_ptr<TcpByteStream>> dial_tcp(const HostPort& to) {
     }
     tcp::socket socket(ex);
     // The kernel would keep trying for about two minutes; a path that is down should be retried sooner.
-    // Shared with the timer's handler, which may already be queued when the connect ends.
-    struct Race {
-        bool over = false;
-        bool timed_out = false;
-    };
-    auto race = std::make_shared<Race>();
-    asio::steady_timer deadline(ex, kConnectTimeout);
-    deadline.async_wait([race, &socket](error_code e) {
-        if (e || race->over) return;
-        race->timed_out = true;
+    Deadline deadline(ex, kConnectTimeout, [&socket] {
         error_code ignored;
         socket.close(ignored);
     });
     co_await asio::async_connect(socket, targets, redirect_error(use_awaitable, ec));
-    race->over = true;
-    deadline.cancel();
-    if (race->timed_out) ec = asio::error::timed_out;
+    deadline.disarm();
+    if (deadline.expired()) ec = asio::error::timed_out;
     if (ec) throw boost::system::system_error(ec, "connecting to " + to.str());
     co_return std::make_unique<TcpByteStream>(std::move(socket));
 }

@@ -113,7 +113,6 @@ awaitable<void> Session::write_loop(std::shared_ptr<ByteStream> transport, unsig
         replay_.clear();
         co_await transport->write_all(replay);
     }
-    std::vector<std::uint8_t> chunk;
     while (generation == generation_) {
         const bool backlogged = ticket_ && resend_.size() > kMaxUnacknowledged;
         const auto out = backlogged ? std::span<const std::uint8_t>{} : mux_.pending_output();
@@ -127,11 +126,11 @@ awaitable<void> Session::write_loop(std::shared_ptr<ByteStream> transport, unsig
             continue;
         }
         if (ticket_) {
-            // Kept until the peer acknowledges it, so that a resumed session can replay it.
-            chunk.assign(out.begin(), out.end());
-            resend_.append(chunk);
+            // Kept until the peer acknowledges it, so that a resumed session can replay it;
+            // written from that copy (the peer cannot acknowledge it before it is written).
+            const auto kept = resend_.append(out);
             mux_.consume_output(out.size());
-            co_await transport->write_all(chunk);
+            co_await transport->write_all(kept);
         } else {
             co_await transport->write_all(out);
             mux_.consume_output(out.size());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crypto/tls_identity.hpp"
+#include "io/deadline.hpp"
 
 // OpenSSL runs straight on the socket's descriptor for reading (read-ahead
 // into one buffer that holds several records, decrypted in place) and writes
@@ -83,6 +84,7 @@ public:
 
     awaitable<void> handshake() {
         for (;;) {
+            throw_if_closed();
             ERR_clear_error();
             const int r = SSL_do_handshake(ssl_);
             const int err = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_, r);
@@ -95,6 +97,7 @@ public:
 
     std::optional<std::size_t> try_read(std::span<std::uint8_t> buf) override {
         if (at_eof_) return 0;
+        throw_if_closed();
         std::size_t got = 0;
         while (got < buf.size()) {
             ERR_clear_error();
@@ -147,6 +150,12 @@ public:
     std::string peer() const { return peer_; }
 
 private:
+    // OpenSSL reads the descriptor number it was given: once the socket is
+    // closed that number may already belong to another connection.
+    void throw_if_closed() const {
+        if (!socket_.is_open()) throw boost::system::system_error(asio::error::bad_descriptor);
+    }
+
     // Sends what OpenSSL wrote into the memory BIO. The bytes are moved out
     // first: the BIO may grow while the send waits.
     awaitable<void> send_records() {
@@ -172,27 +181,15 @@ private:
 awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chrono::milliseconds timeout) {
     auto stream = std::make_unique<TlsByteStream>(std::move(socket), ctx.impl().ctx, ctx.server());
     const std::string peer = stream->peer();
-    // Shared with the timer's handler, which may already be queued when the handshake ends.
-    struct Race {
-        bool over = false;
-        bool timed_out = false;
-    };
-    auto race = std::make_shared<Race>();
-    asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
-    deadline.async_wait([race, s = stream.get()](error_code e) {
-        if (e || race->over) return;
-        race->timed_out = true;
-        s->close();
-    });
+    Deadline deadline(co_await asio::this_coro::executor, timeout, [s = stream.get()] { s->close(); });
     std::string failure;
     try {
         co_await stream->handshake();
     } catch (const std::exception& e) {
         failure = e.what();
     }
-    race->over = true;
-    deadline.cancel();
-    if (race->timed_out) throw std::runtime_error("TLS handshake with " + peer + " timed out");
+    deadline.disarm();
+    if (deadline.expired()) throw std::runtime_error("TLS handshake with " + peer + " timed out");
     if (!failure.empty()) throw std::runtime_error(failure);
     SSL* native = stream->native();
     if (!crypto::tls_alpn_ok(native)) throw std::runtime_error("peer does not speak burrow/1 (ALPN)");

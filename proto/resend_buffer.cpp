@@ -4,10 +4,11 @@
 
 namespace burrow::proto {
 
-void ResendBuffer::append(std::span<const std::uint8_t> bytes) {
-    if (bytes.empty()) return;
+std::span<const std::uint8_t> ResendBuffer::append(std::span<const std::uint8_t> bytes) {
+    if (bytes.empty()) return {};
     chunks_.emplace_back(bytes.begin(), bytes.end());
     size_ += bytes.size();
+    return chunks_.back();
 }
 
 void ResendBuffer::skip(std::size_t n) {

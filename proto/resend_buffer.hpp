@@ -12,8 +12,9 @@ namespace burrow::proto {
 
 class ResendBuffer {
 public:
-    // Bytes just handed to the transport.
-    void append(std::span<const std::uint8_t> bytes);
+    // Bytes just handed to the transport. Returns the kept copy, which stays
+    // in place until acknowledged (the transport may write from it).
+    std::span<const std::uint8_t> append(std::span<const std::uint8_t> bytes);
     // Bytes handed to the transport before resumption was on: counted, never
     // replayed. Only while nothing is kept (size() == 0); ignored otherwise.
     void skip(std::size_t n);

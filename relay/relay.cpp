@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include "io/deadline.hpp"
 #include "io/session.hpp"
 #include "io/tls_stream.hpp"
 #include "relay/splice.hpp"
@@ -177,17 +178,14 @@ io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string sour
     io::Opening opening;
     if (known) {
         // The first frame says whether this is a new session or a broken one coming back.
-        asio::steady_timer deadline(ex_, options_.limits.handshake_timeout);
-        deadline.async_wait([t = tls.stream.get()](io::error_code ec) {
-            if (!ec) t->close();
-        });
+        io::Deadline deadline(ex_, options_.limits.handshake_timeout, [t = tls.stream.get()] { t->close(); });
         try {
             opening = co_await io::read_opening(*tls.stream);
         } catch (const std::exception& e) {
             spdlog::debug("relay: {} went away before its first frame: {}", source, e.what());
             co_return;
         }
-        deadline.cancel();
+        deadline.disarm();
         if (opening.resume) {
             co_await resume(std::move(tls.stream), opening, key, source);
             co_return;
