@@ -29,6 +29,8 @@ public:
                 return "end-to-end record limit reached: the stream must be reopened";
             case E2eErrc::closed:
                 return "end-to-end stream is closed after an earlier error";
+            case E2eErrc::truncated:
+                return "end-to-end stream ended without its end-of-stream record: it was cut short on the way";
         }
         return "unknown end-to-end error " + std::to_string(value);
     }
@@ -54,6 +56,7 @@ std::string_view e2e_errc_name(E2eErrc e) noexcept {
         case E2eErrc::record_too_large: return "record_too_large";
         case E2eErrc::record_limit: return "record_limit";
         case E2eErrc::closed: return "closed";
+        case E2eErrc::truncated: return "truncated";
     }
     return "unknown";
 }

@@ -17,6 +17,7 @@ enum class E2eErrc {
     record_too_large,  // a record length above the maximum
     record_limit,      // 2^32 records sent or received in one direction
     closed,            // an earlier call failed; the stream is dead
+    truncated,         // the stream ended without its end-of-stream record
 };
 
 const std::error_category& e2e_category() noexcept;

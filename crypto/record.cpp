@@ -46,10 +46,11 @@ bool encrypt(Cipher cipher, const E2eSecret& key, std::uint64_t counter, std::sp
     EVP_CIPHER_CTX* ctx = cipher_context();
     if (!ctx) return false;
     const Nonce nonce = make_nonce(counter);
-    int n = 0, tail = 0;
+    int ad_len = 0, n = 0, tail = 0;
     const bool ok = EVP_EncryptInit_ex(ctx, evp_cipher(cipher), nullptr, key.data(), nonce.data()) == 1 &&
-                    EVP_EncryptUpdate(ctx, nullptr, &n, ad, static_cast<int>(kHeader)) == 1 &&
-                    EVP_EncryptUpdate(ctx, out, &n, plain.data(), static_cast<int>(plain.size())) == 1 &&
+                    EVP_EncryptUpdate(ctx, nullptr, &ad_len, ad, static_cast<int>(kHeader)) == 1 &&
+                    (plain.empty() ||
+                     EVP_EncryptUpdate(ctx, out, &n, plain.data(), static_cast<int>(plain.size())) == 1) &&
                     static_cast<std::size_t>(n) == plain.size() && EVP_EncryptFinal_ex(ctx, out + n, &tail) == 1 &&
                     tail == 0 && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kTag, out + plain.size()) == 1;
     EVP_CIPHER_CTX_reset(ctx);
@@ -66,10 +67,10 @@ bool decrypt(Cipher cipher, const E2eSecret& key, std::uint64_t counter, std::sp
     const std::size_t text_len = record.size() - kHeader - kTag;
     std::array<std::uint8_t, kTag> tag;
     std::copy_n(body + text_len, kTag, tag.begin());
-    int n = 0, tail = 0;
+    int ad_len = 0, n = 0, tail = 0;
     const bool ok = EVP_DecryptInit_ex(ctx, evp_cipher(cipher), nullptr, key.data(), nonce.data()) == 1 &&
-                    EVP_DecryptUpdate(ctx, nullptr, &n, ad, static_cast<int>(kHeader)) == 1 &&
-                    EVP_DecryptUpdate(ctx, out, &n, body, static_cast<int>(text_len)) == 1 &&
+                    EVP_DecryptUpdate(ctx, nullptr, &ad_len, ad, static_cast<int>(kHeader)) == 1 &&
+                    (text_len == 0 || EVP_DecryptUpdate(ctx, out, &n, body, static_cast<int>(text_len)) == 1) &&
                     static_cast<std::size_t>(n) == text_len &&
                     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kTag, tag.data()) == 1 &&
                     EVP_DecryptFinal_ex(ctx, out + n, &tail) == 1 && tail == 0;
@@ -148,6 +149,28 @@ std::error_code RecordSealer::seal(std::span<const std::uint8_t> plain, std::vec
     return {};
 }
 
+std::error_code RecordSealer::seal_close(std::vector<std::uint8_t>& out) {
+    if (!live_) return E2eErrc::closed;
+    if (counter_ == kMaxRecords) {
+        live_ = false;
+        key_.wipe();
+        return E2eErrc::record_limit;
+    }
+    const std::size_t start = out.size();
+    out.resize(start + kHeader + kTag);
+    std::uint8_t* at = out.data() + start;
+    at[0] = 0;
+    at[1] = static_cast<std::uint8_t>(kTag);
+    const bool ok = encrypt(cipher_, key_, counter_, {}, at, at + kHeader);
+    live_ = false;  // nothing may follow the end of the stream
+    key_.wipe();
+    if (!ok) {
+        out.resize(start);
+        return E2eErrc::closed;
+    }
+    return {};
+}
+
 RecordOpener::RecordOpener(Cipher cipher, E2eSecret key) noexcept
     : key_(std::move(key)), cipher_(cipher), live_(cipher_runs(cipher)) {}
 
@@ -156,7 +179,8 @@ RecordOpener::RecordOpener(RecordOpener&& other) noexcept
       partial_(std::move(other.partial_)),
       counter_(other.counter_),
       cipher_(other.cipher_),
-      live_(other.live_) {
+      live_(other.live_),
+      peer_closed_(other.peer_closed_) {
     other.live_ = false;
     other.partial_.clear();
 }
@@ -169,6 +193,7 @@ RecordOpener& RecordOpener::operator=(RecordOpener&& other) noexcept {
         counter_ = other.counter_;
         cipher_ = other.cipher_;
         live_ = std::exchange(other.live_, false);
+        peer_closed_ = other.peer_closed_;
     }
     return *this;
 }
@@ -184,6 +209,7 @@ std::error_code RecordOpener::open(std::span<const std::uint8_t> in, std::vector
     if (!live_) return E2eErrc::closed;
     std::size_t length = 0;
     while (!in.empty()) {
+        if (peer_closed_) return fail(E2eErrc::malformed);  // bytes after the end of the stream
         if (partial_.empty() && in.size() >= kHeader) {
             if (auto ec = read_length(in.data(), length)) return fail(static_cast<E2eErrc>(ec.value()));
             if (in.size() >= kHeader + length) {
@@ -220,6 +246,7 @@ std::error_code RecordOpener::open_one(std::span<const std::uint8_t> record, std
         return fail(E2eErrc::auth_failed);
     }
     ++counter_;
+    if (record.size() == kHeader + kTag) peer_closed_ = true;
     return {};
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // AEAD records of the end-to-end layer, carried in a tunnel stream's bytes
 // after E2eHandshake is done. One record on the wire:
-//   u16 length, big-endian (ciphertext with its 16-byte tag: 17..16400) | ciphertext
+//   u16 length, big-endian (ciphertext with its 16-byte tag: 16..16400) | ciphertext
+// A record of length 16 (no plaintext) ends the direction: a stream cut short
+// by the relay lacks it.
 // nonce = 4 zero bytes | u64 record counter, big-endian; one counter per
 // direction, starting at 0 and never sent. The associated data is the two
 // length bytes. So a replayed, reordered, dropped or altered record fails
@@ -49,6 +51,10 @@ public:
     // the pieces would take the direction past kMaxRecords records.
     std::error_code seal(std::span<const std::uint8_t> plain, std::vector<std::uint8_t>& out);
 
+    // Appends the end-of-stream record (no plaintext, only a tag); the sealer
+    // is closed afterwards. The receiver tells a stream that ended this way
+    // from one cut short (RecordOpener::peer_closed()).
+    std::error_code seal_close(std::vector<std::uint8_t>& out);
     // Bytes seal() appends for `plain_len` bytes of plaintext.
     static std::size_t sealed_size(std::size_t plain_len) noexcept;
 
@@ -65,7 +71,7 @@ private:
 // E2eErrc::closed and appends nothing.
 class RecordOpener {
 public:
-    static constexpr std::size_t kMinCipher = 16 + 1;
+    static constexpr std::size_t kMinCipher = 16;  // the end-of-stream record: a tag only
     static constexpr std::size_t kMaxCipher = RecordSealer::kMaxPlain + 16;
 
     RecordOpener() noexcept = default;
@@ -78,7 +84,10 @@ public:
     // bytes). Errors: malformed (length below kMinCipher), record_too_large,
     // auth_failed, record_limit; `plain` then holds the records before the
     // bad one, and the opener is closed.
+    // Bytes after the end-of-stream record are malformed.
     std::error_code open(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& plain);
+    // The end-of-stream record arrived: the peer's direction ended as the peer meant it.
+    bool peer_closed() const noexcept { return peer_closed_; }
 
 private:
     friend struct RecordTestAccess;
@@ -90,6 +99,7 @@ private:
     std::uint64_t counter_ = 0;
     Cipher cipher_ = Cipher::chacha20poly1305;
     bool live_ = false;
+    bool peer_closed_ = false;
 };
 
 }  // namespace burrow::crypto

@@ -69,6 +69,12 @@ void TcpByteStream::close() noexcept {
     socket_.close(ignored);
 }
 
+void TcpByteStream::reset() noexcept {
+    error_code ignored;
+    socket_.set_option(asio::socket_base::linger(true, 0), ignored);  // close() then sends RST
+    socket_.close(ignored);
+}
+
 StdioByteStream::StdioByteStream(asio::any_io_executor ex) : in_(ex, ::dup(STDIN_FILENO)), out_(ex, ::dup(STDOUT_FILENO)) {
     error_code ignored;
     in_.non_blocking(true, ignored);

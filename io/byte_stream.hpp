@@ -30,6 +30,9 @@ public:
     virtual awaitable<void> write_all(std::span<const std::uint8_t> bytes) = 0;
     virtual void shutdown_send() noexcept = 0;  // half-close: the peer reads EOF
     virtual void close() noexcept = 0;          // both ways; wakes pending operations
+    // Closes so that the peer sees an abortive close (TCP RST), not an end of
+    // stream: for bytes known to be bad or cut short.
+    virtual void reset() noexcept { close(); }
     virtual std::string describe() const = 0;   // for logs: the peer's address
 };
 
@@ -41,6 +44,7 @@ public:
     awaitable<void> write_all(std::span<const std::uint8_t> bytes) override;
     void shutdown_send() noexcept override;
     void close() noexcept override;
+    void reset() noexcept override;
     std::string describe() const override { return peer_; }
     tcp::socket& socket() noexcept { return socket_; }
 

@@ -48,6 +48,17 @@ public:
         return sealer_->seal(plain, out);
     }
 
+    std::error_code finish(std::vector<std::uint8_t>& out) override {
+        if (!sealer_) return {};
+        return sealer_->seal_close(out);
+    }
+
+    std::error_code on_peer_fin() const override {
+        if (!hs_.done()) return crypto::E2eErrc::truncated;
+        if (opener_ && !opener_->peer_closed()) return crypto::E2eErrc::truncated;
+        return {};
+    }
+
 private:
     crypto::E2eHandshake hs_;
     std::optional<crypto::RecordSealer> sealer_;

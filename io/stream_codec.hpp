@@ -21,6 +21,11 @@ public:
     // The most plaintext whose encoding fits in `room` stream bytes.
     virtual std::size_t plain_fits(std::size_t room) const = 0;
     virtual std::error_code encode(std::span<const std::uint8_t> plain, std::vector<std::uint8_t>& out) = 0;
+    // Appends what ends this side's direction (sent before FIN).
+    virtual std::error_code finish(std::vector<std::uint8_t>& out) = 0;
+    // The peer sent FIN: an error if its direction did not end as the peer
+    // meant it (the stream was cut short on the way).
+    virtual std::error_code on_peer_fin() const = 0;
 };
 
 }  // namespace burrow::io

@@ -96,6 +96,20 @@ awaitable<void> StreamPump::upload() {
         }
         const std::size_t n = *got;
         if (n == 0) {
+            if (codec_) {  // the end-of-stream record goes out before FIN
+                auto& sealed = encode_scratch();
+                sealed.clear();
+                if (auto ec = codec_->finish(sealed)) {
+                    abort("end-to-end: " + ec.message(), proto::Errc::internal_error);
+                    co_return;
+                }
+                outbox_.insert(outbox_.end(), sealed.begin(), sealed.end());
+                while (!drain_outbox()) {
+                    mux.want_writable(id_);
+                    co_await park(up_wake_, up_waiting_);
+                    if (aborted_ || !mux.stream_exists(id_)) co_return;
+                }
+            }
             mux.finish(id_);
             session_->flush();
             co_return;
@@ -162,7 +176,7 @@ void StreamPump::on_data(std::vector<std::uint8_t>&& bytes) {
         std::vector<std::uint8_t> plain;
         if (auto ec = codec_->decode(bytes, plain)) {
             inbox_.push_back(Chunk{{}, grant});  // so the credit is returned
-            abort("end-to-end: " + ec.message(), proto::Errc::protocol_error);
+            abort("end-to-end: " + ec.message(), proto::Errc::protocol_error, true);
             return;
         }
         collect_codec_output();
@@ -174,6 +188,12 @@ void StreamPump::on_data(std::vector<std::uint8_t>&& bytes) {
 }
 
 void StreamPump::on_fin() {
+    if (codec_) {
+        if (auto ec = codec_->on_peer_fin()) {
+            abort("end-to-end: " + ec.message(), proto::Errc::protocol_error, true);
+            return;
+        }
+    }
     peer_fin_ = true;
     if (down_waiting_) down_wake_.cancel();
 }
@@ -188,7 +208,7 @@ void StreamPump::on_writable() {
 
 void StreamPump::on_session_closed(const std::string& why) { abort("session closed: " + why); }
 
-void StreamPump::abort(const std::string& why, proto::Errc code) {
+void StreamPump::abort(const std::string& why, proto::Errc code, bool abortive) {
     if (aborted_ || finished_) return;
     aborted_ = true;
     if (error_.empty()) error_ = why;
@@ -200,7 +220,10 @@ void StreamPump::abort(const std::string& why, proto::Errc code) {
     mux.grant(id_, inbox_grant_);  // discarded bytes still free the session window
     inbox_.clear();
     inbox_grant_ = 0;
-    local_->close();
+    if (abortive)
+        local_->reset();
+    else
+        local_->close();
     if (up_waiting_) up_wake_.cancel();
     if (down_waiting_) down_wake_.cancel();
     if (!running_) {  // never got going: no coroutine will finish a half

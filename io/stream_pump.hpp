@@ -55,7 +55,8 @@ private:
     awaitable<void> park(asio::steady_timer& timer, bool& waiting);
     void collect_codec_output();
     bool drain_outbox();  // true when the outbox is empty
-    void abort(const std::string& why, proto::Errc code = proto::Errc::cancelled);
+    // `abortive`: the local side sees a reset, not an end of stream (bytes known to be bad or cut short).
+    void abort(const std::string& why, proto::Errc code = proto::Errc::cancelled, bool abortive = false);
     void finish_half();
 
     std::shared_ptr<Session> session_;

@@ -37,9 +37,10 @@ namespace {
 constexpr int kReadBuffer = 64 * 1024;  // up to four full records per recv()
 constexpr int kNotSentLowat = 128 * 1024;
 
-[[noreturn]] void throw_tls(const char* what, int ssl_error) {
-    if (ssl_error == SSL_ERROR_SYSCALL && errno != 0)
-        throw boost::system::system_error(error_code(errno, boost::system::system_category()));
+// `sys_errno`: errno right after the failed call.
+[[noreturn]] void throw_tls(const char* what, int ssl_error, int sys_errno) {
+    if (ssl_error == SSL_ERROR_SYSCALL && sys_errno != 0)
+        throw boost::system::system_error(error_code(sys_errno, boost::system::system_category()));
     if (ssl_error == SSL_ERROR_ZERO_RETURN || (ssl_error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
         throw std::runtime_error(std::string(what) + ": the peer closed the connection");
     throw std::runtime_error(std::string(what) + ": " + crypto::tls_last_error());
@@ -87,10 +88,11 @@ public:
             throw_if_closed();
             ERR_clear_error();
             const int r = SSL_do_handshake(ssl_);
+            const int sys_errno = errno;
             const int err = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_, r);
-            co_await send_records();
+            co_await send_records();  // an alert, if the handshake failed, tells the peer why
             if (r == 1) co_return;
-            if (err != SSL_ERROR_WANT_READ) throw_tls("TLS handshake failed", err);
+            if (err != SSL_ERROR_WANT_READ) throw_tls("TLS handshake failed", err, sys_errno);
             co_await socket_.async_wait(tcp::socket::wait_read, use_awaitable);
         }
     }
@@ -107,6 +109,7 @@ public:
                 if (!SSL_has_pending(ssl_)) break;  // the next record is not here yet
                 continue;
             }
+            const int sys_errno = errno;
             const int err = SSL_get_error(ssl_, 0);
             if (err == SSL_ERROR_WANT_READ) {
                 if (got > 0) break;
@@ -117,7 +120,7 @@ public:
                 at_eof_ = true;
                 break;
             }
-            throw_tls("TLS read", err);
+            throw_tls("TLS read", err, sys_errno);
         }
         return got;
     }
@@ -132,8 +135,10 @@ public:
         if (bytes.empty()) co_return;
         ERR_clear_error();
         std::size_t n = 0;
-        if (SSL_write_ex(ssl_, bytes.data(), bytes.size(), &n) != 1 || n != bytes.size())
-            throw_tls("TLS write", SSL_get_error(ssl_, 0));
+        if (SSL_write_ex(ssl_, bytes.data(), bytes.size(), &n) != 1 || n != bytes.size()) {
+            const int sys_errno = errno;
+            throw_tls("TLS write", SSL_get_error(ssl_, 0), sys_errno);
+        }
         co_await send_records();
     }
 

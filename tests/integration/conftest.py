@@ -647,6 +647,7 @@ class Recorder:
     def __init__(self):
         self._lock = threading.Lock()
         self.received = []  # one bytearray per accepted connection
+        self.endings = []   # per connection: "eof" (a clean end of stream), "reset", or None while open
         self._conns = []
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -669,18 +670,27 @@ class Recorder:
             with self._lock:
                 buf = bytearray()
                 self.received.append(buf)
+                self.endings.append(None)
                 self._conns.append(conn)
-            t = threading.Thread(target=self._serve, args=(conn, buf), daemon=True)
+                index = len(self.received) - 1
+            t = threading.Thread(target=self._serve, args=(conn, buf, index), daemon=True)
             self._threads.append(t)
             t.start()
 
-    def _serve(self, conn, buf):
+    def _serve(self, conn, buf, index):
         with conn:
             conn.settimeout(COMMAND_TIMEOUT)
             try:
                 while chunk := conn.recv(65536):
                     with self._lock:
                         buf.extend(chunk)
+            except OSError:
+                with self._lock:
+                    self.endings[index] = "reset"
+                return
+            with self._lock:
+                self.endings[index] = "eof"
+            try:
                 digest = hashlib.sha256(bytes(buf)).hexdigest()
                 conn.sendall(f"{digest} {len(buf)}\n".encode())
             except OSError:
@@ -694,6 +704,16 @@ class Recorder:
     def data(self):
         with self._lock:
             return [bytes(b) for b in self.received]
+
+    def ending(self, index, timeout=10):
+        """How connection `index` ended ("eof" or "reset"), waiting for it to end."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.endings[index] is not None:
+                    return self.endings[index]
+            time.sleep(0.05)
+        return None
 
     def close(self):
         self._stop.set()

@@ -3,8 +3,9 @@
 The relay here is build/burrow_tap_relay (BURROW_TAP_BIN): burrow with a tap
 in the relay's splices that logs every byte the relay carries
 (BURROW_TAP_LOG) and can alter the client -> endpoint bytes of one target
-(BURROW_TAP_TARGET): flip one bit (BURROW_TAP_FLIP=N) or send the chunk that
-holds byte N twice (BURROW_TAP_REPLAY=N). N counts the client -> endpoint
+(BURROW_TAP_TARGET): flip one bit (BURROW_TAP_FLIP=N), send the chunk that
+holds byte N twice (BURROW_TAP_REPLAY=N), or drop every byte from N on while
+still passing the FIN (BURROW_TAP_CUT=N). N counts the client -> endpoint
 bytes of the matching streams since the relay started. On the wire those
 bytes are the 38-byte msg1 and the 32-byte msg3 of the end-to-end handshake,
 then the records (crypto/e2e_handshake.hpp), so N >= 70 hits record bytes.
@@ -30,7 +31,7 @@ def tap_relay(make_relay, tmp_path):
     assert os.access(TAP_BURROW, os.X_OK), \
         f"no tap relay binary at {TAP_BURROW} (build target burrow_tap_relay, or set BURROW_TAP_BIN)"
 
-    def start(target=None, flip=None, replay=None, **kw):
+    def start(target=None, flip=None, replay=None, cut=None, **kw):
         log = tmp_path / "tap.log"
         env = {"BURROW_TAP_LOG": str(log)}
         if target is not None:
@@ -39,6 +40,8 @@ def tap_relay(make_relay, tmp_path):
             env["BURROW_TAP_FLIP"] = str(flip)
         if replay is not None:
             env["BURROW_TAP_REPLAY"] = str(replay)
+        if cut is not None:
+            env["BURROW_TAP_CUT"] = str(cut)
         relay = make_relay(binary=TAP_BURROW, env=env, **kw)
         relay.tap_log = log
         return relay
@@ -129,6 +132,8 @@ def assert_altered_stream_rejected(result, endpoint_proc, recorder, data):
     assert len(received) == 1, f"{len(received)} connections reached the service"
     assert len(received[0]) < len(data) and data.startswith(received[0]), \
         f"the service got {len(received[0])} bytes that are not a prefix of the {len(data)} sent"
+    # ...and its connection is reset, not ended as if the upload were whole.
+    assert recorder.ending(0) == "reset", f"the service's connection ended with {recorder.ending(0)}"
 
 
 def test_flipped_bit_resets_only_that_stream(tap_relay, endpoint, forward, procs, burrow,
@@ -173,5 +178,27 @@ def test_replayed_chunk_is_rejected(tap_relay, endpoint, forward, procs, burrow,
     again = os.urandom(64 * 1024)
     result = burrow("connect", *relay.args, "lab", "rec", input=again)
     assert result.returncode == 0 and result.stdout == digest_reply(again), describe(result)
+    close()
+    assert endpoint_proc.alive() and fwd.proc.alive() and relay.proc.alive()
+
+
+def test_stream_cut_short_is_not_taken_for_its_end(tap_relay, endpoint, forward, procs, burrow,
+                                                  sshd, http_server, recorder):
+    # The relay drops the tail of an upload (whole records included) and
+    # passes the FIN: without the end-of-stream record the endpoint must not
+    # take that for the end the client meant.
+    cut = HANDSHAKE_UP + 3 * (16384 + 18)  # three whole records, then nothing
+    relay = tap_relay(target="lab/rec", cut=cut)
+    endpoint_proc = endpoint({"rec": recorder.addr, "web": http_server.addr, "ssh": sshd.addr},
+                             relay=relay)
+    small = (http_server.root / "small.txt").read_bytes()
+    fwd, still_work, close = open_bystanders(relay, forward, procs, sshd, small)
+
+    data = os.urandom(256 * 1024)
+    result = burrow("connect", *relay.args, "lab", "rec", input=data)
+    assert_altered_stream_rejected(result, endpoint_proc, recorder, data)
+    endpoint_proc.wait_for_line(contains="cut short", stream="stderr", timeout=10)
+
+    still_work("two")
     close()
     assert endpoint_proc.alive() and fwd.proc.alive() and relay.proc.alive()

@@ -4,6 +4,8 @@
 //   BURROW_TAP_TARGET=T      alter only streams to target T (endpoint/service)
 //   BURROW_TAP_FLIP=N        flip the low bit of the Nth byte (0-based) client -> endpoint
 //   BURROW_TAP_REPLAY=N      send the chunk holding byte N (client -> endpoint) twice
+//   BURROW_TAP_CUT=N         drop every client -> endpoint byte from the Nth on (the FIN still passes)
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
     const std::string only = target_env ? target_env : "";
     const long flip = env_long("BURROW_TAP_FLIP");
     const long replay = env_long("BURROW_TAP_REPLAY");
+    const long cut = env_long("BURROW_TAP_CUT");
     std::FILE* log = log_path ? std::fopen(log_path, "ab") : nullptr;
     burrow::relay::set_splice_tap([=, seen = 0L](const std::string& target, int side,
                                                   std::vector<std::uint8_t>& bytes) mutable {
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
         const long begin = seen;
         seen += static_cast<long>(bytes.size());
         if (flip >= begin && flip < seen) bytes[static_cast<std::size_t>(flip - begin)] ^= 1;
+        if (cut >= 0 && cut < seen) bytes.resize(static_cast<std::size_t>(std::max(0L, cut - begin)));
         if (replay >= begin && replay < seen) {
             const std::vector<std::uint8_t> copy = bytes;
             bytes.insert(bytes.end(), copy.begin(), copy.end());

@@ -154,7 +154,7 @@ TEST_P(Records, TruncatedStreamJustWaits) {
 
 TEST_P(Records, LengthOutOfRange) {
     for (const auto& [hi, lo, want] : {std::tuple{0x40, 0x11, E2eErrc::record_too_large},
-                                      {0xff, 0xff, E2eErrc::record_too_large}, {0x00, 0x10, E2eErrc::malformed},
+                                      {0xff, 0xff, E2eErrc::record_too_large}, {0x00, 0x0f, E2eErrc::malformed},
                                       {0x00, 0x00, E2eErrc::malformed}}) {
         RecordOpener opener(GetParam(), E2eSecret(key_));
         Bytes out;
@@ -162,6 +162,53 @@ TEST_P(Records, LengthOutOfRange) {
         EXPECT_EQ(opener.open(Bytes{static_cast<std::uint8_t>(lo)}, out), want);
         EXPECT_EQ(opener.open(Bytes{0, 17}, out), E2eErrc::closed);
     }
+}
+
+TEST_P(Records, EndOfStreamRecordEndsTheDirection) {
+    Bytes wire = seal(pattern(1000));
+    ASSERT_FALSE(sealer_.seal_close(wire));
+    EXPECT_EQ(wire.size(), RecordSealer::sealed_size(1000) + RecordSealer::kOverhead);
+    Bytes more;
+    EXPECT_EQ(sealer_.seal(pattern(1), more), E2eErrc::closed);  // nothing may follow
+    EXPECT_TRUE(more.empty());
+    for (const std::size_t split : {std::size_t{1}, std::size_t{1019}, wire.size() - 1}) {
+        RecordOpener opener(GetParam(), E2eSecret(key_));
+        Bytes out;
+        ASSERT_FALSE(opener.open(std::span(wire).first(split), out));
+        EXPECT_FALSE(opener.peer_closed());
+        ASSERT_FALSE(opener.open(std::span(wire).subspan(split), out));
+        EXPECT_TRUE(opener.peer_closed());
+        EXPECT_EQ(out, pattern(1000));
+        EXPECT_EQ(opener.open(Bytes{0}, out), E2eErrc::malformed);  // bytes after the end
+    }
+}
+
+TEST_P(Records, StreamCutShortLacksTheEndRecord) {
+    const Bytes wire = seal(pattern(40000));
+    Bytes out;
+    ASSERT_FALSE(opener_.open(wire, out));
+    EXPECT_EQ(out, pattern(40000));
+    EXPECT_FALSE(opener_.peer_closed());
+}
+
+TEST_P(Records, ForgedEndRecordFails) {
+    Bytes wire = seal(pattern(10));
+    Bytes forged{0, 16};
+    forged.resize(18, 0x5a);  // a tag the relay cannot compute
+    wire.insert(wire.end(), forged.begin(), forged.end());
+    Bytes out;
+    EXPECT_EQ(opener_.open(wire, out), E2eErrc::auth_failed);
+    EXPECT_FALSE(opener_.peer_closed());
+}
+
+TEST_P(Records, EndRecordCannotBeReplayedAsData) {
+    // A close record moved before data fails: the counter is implicit.
+    Bytes data = seal(pattern(10));
+    Bytes close;
+    ASSERT_FALSE(sealer_.seal_close(close));
+    Bytes out;
+    EXPECT_EQ(opener_.open(close, out), E2eErrc::auth_failed);
+    EXPECT_FALSE(opener_.peer_closed());
 }
 
 TEST_P(Records, WrongKeyOrCipherFails) {
