@@ -70,12 +70,18 @@ bool StreamPump::drain_outbox() {
 
 awaitable<void> StreamPump::upload() {
     auto& mux = session_->mux();
+    bool local_ended = false;  // local EOF seen: FIN follows once the outbox (end-of-stream record) is out
     while (!aborted_) {
         if (!mux.stream_exists(id_)) co_return;
         if (!drain_outbox()) {
             mux.want_writable(id_);
             co_await park(up_wake_, up_waiting_);
             continue;
+        }
+        if (local_ended) {
+            mux.finish(id_);
+            session_->flush();
+            co_return;
         }
         if (codec_ && !codec_->can_encode()) {  // the handshake is still running
             co_await park(up_wake_, up_waiting_);
@@ -96,23 +102,14 @@ awaitable<void> StreamPump::upload() {
         }
         const std::size_t n = *got;
         if (n == 0) {
-            if (codec_) {  // the end-of-stream record goes out before FIN
-                auto& sealed = encode_scratch();
-                sealed.clear();
-                if (auto ec = codec_->finish(sealed)) {
+            if (codec_) {
+                if (auto ec = codec_->finish(outbox_)) {
                     abort("end-to-end: " + ec.message(), proto::Errc::internal_error);
                     co_return;
                 }
-                outbox_.insert(outbox_.end(), sealed.begin(), sealed.end());
-                while (!drain_outbox()) {
-                    mux.want_writable(id_);
-                    co_await park(up_wake_, up_waiting_);
-                    if (aborted_ || !mux.stream_exists(id_)) co_return;
-                }
             }
-            mux.finish(id_);
-            session_->flush();
-            co_return;
+            local_ended = true;
+            continue;
         }
         const std::span<const std::uint8_t> plain = buf.first(n);
         if (codec_) {

@@ -136,14 +136,28 @@ def assert_altered_stream_rejected(result, endpoint_proc, recorder, data):
     assert recorder.ending(0) == "reset", f"the service's connection ended with {recorder.ending(0)}"
 
 
-def test_flipped_bit_resets_only_that_stream(tap_relay, endpoint, forward, procs, burrow,
-                                             sshd, http_server, recorder):
-    flip = HANDSHAKE_UP + 1000
-    relay = tap_relay(target="lab/rec", flip=flip)
+def tampered_setup(tap_relay, endpoint, forward, procs, sshd, http_server, recorder, **tap):
+    """A tap relay altering lab/rec as `tap` says, an endpoint with rec, web and
+    ssh, and bystander streams: (relay, endpoint_proc, fwd, still_work, close)."""
+    relay = tap_relay(target="lab/rec", **tap)
     endpoint_proc = endpoint({"rec": recorder.addr, "web": http_server.addr, "ssh": sshd.addr},
                              relay=relay)
     small = (http_server.root / "small.txt").read_bytes()
     fwd, still_work, close = open_bystanders(relay, forward, procs, sshd, small)
+    return relay, endpoint_proc, fwd, still_work, close
+
+
+def assert_new_stream_works(burrow, relay, recorder):
+    again = os.urandom(64 * 1024)
+    result = burrow("connect", *relay.args, "lab", "rec", input=again)
+    assert result.returncode == 0 and result.stdout == digest_reply(again), describe(result)
+    assert recorder.data()[-1] == again
+
+
+def test_flipped_bit_resets_only_that_stream(tap_relay, endpoint, forward, procs, burrow,
+                                             sshd, http_server, recorder):
+    relay, endpoint_proc, fwd, still_work, close = tampered_setup(
+        tap_relay, endpoint, forward, procs, sshd, http_server, recorder, flip=HANDSHAKE_UP + 1000)
 
     data = os.urandom(64 * 1024)
     result = burrow("connect", *relay.args, "lab", "rec", input=data)
@@ -152,10 +166,7 @@ def test_flipped_bit_resets_only_that_stream(tap_relay, endpoint, forward, procs
     # The other streams of both sessions go on; a new stream to the same
     # service works (the flip is spent).
     still_work("two")
-    again = os.urandom(64 * 1024)
-    result = burrow("connect", *relay.args, "lab", "rec", input=again)
-    assert result.returncode == 0 and result.stdout == digest_reply(again), describe(result)
-    assert recorder.data()[-1] == again
+    assert_new_stream_works(burrow, relay, recorder)
     still_work("three")
     close()
     assert endpoint_proc.alive() and fwd.proc.alive() and relay.proc.alive()
@@ -163,21 +174,15 @@ def test_flipped_bit_resets_only_that_stream(tap_relay, endpoint, forward, procs
 
 def test_replayed_chunk_is_rejected(tap_relay, endpoint, forward, procs, burrow,
                                     sshd, http_server, recorder):
-    replay = HANDSHAKE_UP + 300_000
-    relay = tap_relay(target="lab/rec", replay=replay)
-    endpoint_proc = endpoint({"rec": recorder.addr, "web": http_server.addr, "ssh": sshd.addr},
-                             relay=relay)
-    small = (http_server.root / "small.txt").read_bytes()
-    fwd, still_work, close = open_bystanders(relay, forward, procs, sshd, small)
+    relay, endpoint_proc, fwd, still_work, close = tampered_setup(
+        tap_relay, endpoint, forward, procs, sshd, http_server, recorder, replay=HANDSHAKE_UP + 300_000)
 
     data = os.urandom(1024 * 1024)
     result = burrow("connect", *relay.args, "lab", "rec", input=data)
     assert_altered_stream_rejected(result, endpoint_proc, recorder, data)
 
     still_work("two")
-    again = os.urandom(64 * 1024)
-    result = burrow("connect", *relay.args, "lab", "rec", input=again)
-    assert result.returncode == 0 and result.stdout == digest_reply(again), describe(result)
+    assert_new_stream_works(burrow, relay, recorder)
     close()
     assert endpoint_proc.alive() and fwd.proc.alive() and relay.proc.alive()
 
@@ -188,11 +193,8 @@ def test_stream_cut_short_is_not_taken_for_its_end(tap_relay, endpoint, forward,
     # passes the FIN: without the end-of-stream record the endpoint must not
     # take that for the end the client meant.
     cut = HANDSHAKE_UP + 3 * (16384 + 18)  # three whole records, then nothing
-    relay = tap_relay(target="lab/rec", cut=cut)
-    endpoint_proc = endpoint({"rec": recorder.addr, "web": http_server.addr, "ssh": sshd.addr},
-                             relay=relay)
-    small = (http_server.root / "small.txt").read_bytes()
-    fwd, still_work, close = open_bystanders(relay, forward, procs, sshd, small)
+    relay, endpoint_proc, fwd, still_work, close = tampered_setup(
+        tap_relay, endpoint, forward, procs, sshd, http_server, recorder, cut=cut)
 
     data = os.urandom(256 * 1024)
     result = burrow("connect", *relay.args, "lab", "rec", input=data)
