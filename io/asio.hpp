@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -29,4 +30,11 @@ using boost::system::error_code;
 using asio::awaitable;
 using asio::use_awaitable;
 using asio::redirect_error;
+
+// Lets the other ready handlers run before going on: a loop that finds input
+// every time it looks would otherwise keep the thread from every other
+// stream and session, and from its own session's writer.
+inline awaitable<void> let_others_run() {
+    co_await asio::post(co_await asio::this_coro::executor, use_awaitable);
+}
 }  // namespace burrow::io

@@ -104,6 +104,7 @@ awaitable<void> Session::read_loop(std::shared_ptr<ByteStream> transport, unsign
             acked_rx_ = rx_total_;
         }
         flush();
+        co_await let_others_run();
     }
 }
 
@@ -158,7 +159,7 @@ awaitable<void> Session::liveness_loop() {
             transport_failed(why, generation_);
             continue;
         }
-        mux_.ping(++pings_sent_);
+        probe_rtt();
         if (ticket_ && rx_total_ > acked_rx_) {
             mux_.ack(rx_total_);
             acked_rx_ = rx_total_;
@@ -203,10 +204,29 @@ bool Session::resume(std::unique_ptr<ByteStream> transport, std::uint64_t peer_r
     suspended_ = false;
     grace_.cancel();
     last_heard_ = std::chrono::steady_clock::now();
+    min_rtt_ = {};  // another path: measured again
+    mux_.set_min_rtt(min_rtt_);
+    probe_rtt();
     spdlog::info("session {}: resumed ({} bytes replayed)", peer_, resend_.end() - peer_received);
     spawn_loops();
     if (auto h = handler_) h->on_resumed(*this);
     return true;
+}
+
+void Session::probe_rtt() {
+    probe_payload_ = ++pings_sent_;
+    probe_sent_ = proto::Clock::now();
+    mux_.ping(probe_payload_);
+}
+
+void Session::on_pong(std::uint64_t payload) {
+    if (payload != probe_payload_ || probe_sent_ == proto::Clock::time_point{}) return;
+    const auto rtt = proto::Clock::now() - probe_sent_;
+    probe_sent_ = {};
+    if (min_rtt_ == proto::Clock::duration::zero() || rtt < min_rtt_) {
+        min_rtt_ = rtt;
+        mux_.set_min_rtt(min_rtt_);
+    }
 }
 
 void Session::enable_resume(const proto::ResumeTicket& ticket) { ticket_ = ticket; }
@@ -275,6 +295,8 @@ void Session::handle(proto::MuxEvent&& event) {
     std::visit(
         Overloaded{
             [&](Ready&) {
+                probe_rtt();
+                flush();
                 if (handler_) handler_->on_ready(*this);
             },
             [&](StreamOpened& e) {
@@ -294,7 +316,7 @@ void Session::handle(proto::MuxEvent&& event) {
                 if (handler_for(e.stream))
                     with_stream(e.stream, [&](StreamHandler& h) { h.on_data(std::move(e.bytes)); });
                 else
-                    mux_.grant(e.stream, e.bytes.size());
+                    mux_.grant(e.stream, e.bytes.size(), proto::Clock::now());
             },
             [&](StreamFin& e) { with_stream(e.stream, [](StreamHandler& h) { h.on_fin(); }); },
             [&](StreamReset& e) {
@@ -309,7 +331,7 @@ void Session::handle(proto::MuxEvent&& event) {
                 }
                 if (handler_) handler_->on_control(*this, std::move(e.message));
             },
-            [&](PongReceived&) {},
+            [&](PongReceived& e) { on_pong(e.payload); },
             [&](AckReceived& e) {
                 if (!resend_.acknowledge(e.total)) {
                     close("protocol error: the peer acknowledged bytes never sent");

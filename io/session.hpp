@@ -101,6 +101,8 @@ private:
     void spawn_loops();
     void transport_failed(const std::string& why, unsigned generation);
     void dispatch();
+    void probe_rtt();  // a PING whose PONG measures the round trip
+    void on_pong(std::uint64_t payload);
     void handle(proto::MuxEvent&& event);
     StreamHandler* handler_for(proto::StreamId id);
 
@@ -116,6 +118,9 @@ private:
     Liveness liveness_;
     std::chrono::steady_clock::time_point last_heard_;
     std::uint64_t pings_sent_ = 0;
+    std::uint64_t probe_payload_ = 0;            // of the PING being timed
+    proto::Clock::time_point probe_sent_{};      // when it went out; {} when none is
+    proto::Clock::duration min_rtt_{};           // smallest round trip on this transport
     std::string peer_;
     bool closed_ = false;
     bool writer_idle_ = false;

@@ -125,6 +125,7 @@ awaitable<void> StreamPump::upload() {
             mux.send(id_, plain);
         }
         session_->flush();
+        co_await let_others_run();
     }
 }
 
@@ -143,7 +144,7 @@ awaitable<void> StreamPump::download() {
         inbox_.pop_front();
         if (!chunk.bytes.empty()) co_await local_->write_all(chunk.bytes);
         inbox_grant_ -= chunk.grant;
-        mux.grant(id_, chunk.grant);
+        mux.grant(id_, chunk.grant, proto::Clock::now());
         session_->flush();
     }
 }
@@ -214,7 +215,7 @@ void StreamPump::abort(const std::string& why, proto::Errc code, bool abortive) 
         mux.reset(id_, code, why);
         session_->flush();
     }
-    mux.grant(id_, inbox_grant_);  // discarded bytes still free the session window
+    mux.grant(id_, inbox_grant_, proto::Clock::now());  // discarded bytes still free the session window
     inbox_.clear();
     inbox_grant_ = 0;
     if (abortive)

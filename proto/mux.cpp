@@ -205,7 +205,7 @@ std::error_code Mux::on_data(const FrameHeader& h, std::span<const std::uint8_t>
     Stream* s = find(h.stream);
     if (!s) {
         if (!was_used(h.stream)) return fail(Errc::bad_stream_id, "DATA for an unknown stream");
-        grant(h.stream, payload.size());  // late data for a closed stream: nobody will consume it
+        grant(h.stream, payload.size(), {});  // late data for a closed stream: nobody will consume it
         return {};
     }
     if (s->fin_received || payload.size() > s->recv_remaining) {
@@ -214,11 +214,12 @@ std::error_code Mux::on_data(const FrameHeader& h, std::span<const std::uint8_t>
         const char* why = after_fin ? "data after FIN" : "data beyond stream credit";
         queue_coded(FrameType::reset, h.stream, code, why);
         erase(h.stream);
-        grant(h.stream, payload.size());
+        grant(h.stream, payload.size(), {});
         events_.emplace_back(StreamReset{h.stream, code, why});
         return {};
     }
     s->recv_remaining -= static_cast<std::uint32_t>(payload.size());
+    s->recv_held += static_cast<std::uint32_t>(payload.size());
     if (!payload.empty()) events_.emplace_back(StreamData{h.stream, {payload.begin(), payload.end()}});
     if (h.flags & kFlagFin) {
         s->fin_received = true;
@@ -378,7 +379,7 @@ void Mux::reset(StreamId id, Errc code, std::string_view reason) {
     erase(id);
 }
 
-void Mux::grant(StreamId id, std::size_t bytes) {
+void Mux::grant(StreamId id, std::size_t bytes, Clock::time_point now) {
     const auto clamp_to = [](std::uint32_t remaining, std::uint32_t pending, std::uint32_t window, std::size_t n) {
         const std::uint64_t room = window > std::uint64_t{remaining} + pending ? window - remaining - pending : 0;
         return static_cast<std::uint32_t>(std::min<std::uint64_t>(n, room));
@@ -391,12 +392,32 @@ void Mux::grant(StreamId id, std::size_t bytes) {
     }
     Stream* s = find(id);
     if (!s || s->fin_received) return;  // the peer sends nothing more on it
-    s->recv_to_grant += clamp_to(s->recv_remaining, s->recv_to_grant, limits_.stream_window, bytes);
-    if (s->recv_to_grant > 0 && s->recv_to_grant >= limits_.stream_window / 4) {
+    const auto consumed = static_cast<std::uint32_t>(std::min<std::size_t>(bytes, s->recv_held));
+    s->recv_held -= consumed;
+    s->tuner.consumed(consumed, now, min_rtt_);
+    // Credit due: whatever brings what the peer may have outstanding (its
+    // credit, bytes delivered and not consumed, credit due) up to the window.
+    // Consumed bytes are returned while the window stays; a window that grew
+    // adds to them, one that shrank holds them back until it is reached.
+    const std::uint32_t window = window_of(*s);
+    const std::uint64_t outstanding = std::uint64_t{s->recv_remaining} + s->recv_held + s->recv_to_grant;
+    if (window > outstanding) s->recv_to_grant += static_cast<std::uint32_t>(window - outstanding);
+    // Batched by a quarter window, but never left due while the peer is nearly out of credit.
+    const bool due = s->recv_to_grant >= window / 4 || s->recv_remaining < window / 4;
+    if (s->recv_to_grant > 0 && due) {
         queue_window(id, s->recv_to_grant);
         s->recv_remaining += s->recv_to_grant;
         s->recv_to_grant = 0;
     }
+}
+
+std::uint32_t Mux::window_of(const Stream& s) const noexcept {
+    return s.tuner.window(streams_.size() > 1, limits_.stream_window, limits_.shared_stream_window);
+}
+
+std::uint32_t Mux::receive_window(StreamId id) const noexcept {
+    const auto it = streams_.find(id);
+    return it == streams_.end() ? 0 : window_of(it->second);
 }
 
 void Mux::ping(std::uint64_t payload) {

@@ -12,7 +12,10 @@
 // beyond credit from the peer resets that stream (stream credit) or ends the
 // session (session credit). Credit goes back to the peer only when the
 // application calls grant(): for every byte it received in a StreamData
-// event, whether it used or discarded it.
+// event, whether it used or discarded it. How much a stream gets back is
+// sized by WindowTuner: the full stream_window while the stream has the
+// session to itself, less while other streams share it (so their bytes do not
+// queue behind it), measured against the round trip the session reports.
 //
 // Output fairness: control frames go first; stream data is interleaved round
 // robin, at most `write_quantum` bytes per stream per turn, so one bulk stream
@@ -34,6 +37,7 @@
 #include "proto/errc.hpp"
 #include "proto/frame.hpp"
 #include "proto/frame_reader.hpp"
+#include "proto/window_tuner.hpp"
 
 namespace burrow::proto {
 
@@ -44,6 +48,7 @@ enum class Role : std::uint8_t { initiator, acceptor };
 
 struct MuxLimits {
     std::uint32_t stream_window = 1024 * 1024;       // receive credit granted per stream
+    std::uint32_t shared_stream_window = 64 * 1024;  // the least a stream sharing the session is cut to
     std::uint32_t session_window = 32 * 1024 * 1024; // receive credit granted per session
     std::uint32_t max_frame_payload = 16 * 1024;     // largest payload accepted (<= 64 KiB)
     std::uint32_t max_streams = 1024;                // concurrent streams the peer may open
@@ -125,7 +130,12 @@ public:
     void want_writable(StreamId id) noexcept;
     void finish(StreamId id);  // half-close: no more data from this side
     void reset(StreamId id, Errc code, std::string_view reason);
-    void grant(StreamId id, std::size_t bytes);  // the application is done with these bytes
+    // The application is done with these bytes (at `now`: the window tuner's clock).
+    void grant(StreamId id, std::size_t bytes, Clock::time_point now);
+    // The session's smallest round trip so far (zero: unknown); windows are sized by it.
+    void set_min_rtt(Clock::duration rtt) noexcept { min_rtt_ = rtt; }
+    // The receive window `id` is held to now (for tests and diagnostics).
+    std::uint32_t receive_window(StreamId id) const noexcept;
 
     void ping(std::uint64_t payload);
     void ack(std::uint64_t received_total);
@@ -154,7 +164,9 @@ private:
         bool peer_opened = false;
         std::int64_t send_credit = 0;             // the peer's remaining grant to us
         std::uint32_t recv_remaining = 0;         // our remaining grant to the peer
-        std::uint32_t recv_to_grant = 0;          // consumed, not yet granted back
+        std::uint32_t recv_held = 0;              // delivered, not yet consumed (granted)
+        std::uint32_t recv_to_grant = 0;          // credit due to the peer, not yet sent
+        WindowTuner tuner;
         ByteQueue send_buf;
         bool fin_queued = false;                  // finish() called
         bool fin_sent = false;
@@ -187,6 +199,7 @@ private:
     void close_if_done(StreamId id, Stream& s);
     void erase(StreamId id);
     void wake_blocked();
+    std::uint32_t window_of(const Stream& s) const noexcept;
     void fill_output();
 
     Role role_;
@@ -205,6 +218,7 @@ private:
     std::uint32_t session_recv_remaining_;
     std::uint32_t session_recv_to_grant_ = 0;
     std::uint32_t peer_max_payload_ = 0;
+    Clock::duration min_rtt_{};
     bool peer_hello_seen_ = false;
     bool local_goaway_ = false;
     bool peer_goaway_ = false;

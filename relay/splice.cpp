@@ -113,7 +113,7 @@ void Splice::forward(int from) {
         dst.fin_out = true;
     }
     if (handed > 0) {
-        src.session->mux().grant(src.id, handed);
+        src.session->mux().grant(src.id, handed, proto::Clock::now());
         src.session->flush();
     }
     dst.session->flush();
@@ -143,7 +143,7 @@ void Splice::detach_all() {
     for (auto& s : sides_) {
         std::size_t held = 0;  // never handed on: free the session credit it took
         for (const auto& chunk : s.pending) held += chunk.size();
-        if (held > 0) s.session->mux().grant(s.id, held - s.front_offset);
+        if (held > 0) s.session->mux().grant(s.id, held - s.front_offset, proto::Clock::now());
         s.pending.clear();
         s.front_offset = 0;
         if (s.detached) continue;

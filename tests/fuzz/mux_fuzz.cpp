@@ -142,7 +142,7 @@ private:
     void react() {
         while (auto event = mux_.poll_event()) {
             if (!reacts_) {
-                if (auto* d = std::get_if<StreamData>(&*event)) mux_.grant(d->stream, d->bytes.size());
+                if (auto* d = std::get_if<StreamData>(&*event)) mux_.grant(d->stream, d->bytes.size(), {});
                 continue;
             }
             std::visit([this](auto& e) { on(e); }, *event);
@@ -163,7 +163,7 @@ private:
     void on(StreamAccepted& e) { send_some(e.stream, 3000); }
     void on(StreamRejected&) {}
     void on(StreamData& e) {
-        mux_.grant(e.stream, e.bytes.size());
+        mux_.grant(e.stream, e.bytes.size(), {});
         const std::size_t n = mux_.send(e.stream, e.bytes);
         CHECK(n <= e.bytes.size());
         sent_ += n;

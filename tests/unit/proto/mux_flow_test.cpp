@@ -34,7 +34,7 @@ TEST(MuxCredit, GrantReturnsCreditAndWakesTheSender) {
     link.trade();
     EXPECT_EQ(data_for(link.server_take(), id), "abcd");
     EXPECT_FALSE(has_event<StreamWritable>(link.client_take()));
-    link.server.grant(id, 4);
+    link.server.grant(id, 4, {});
     link.trade();
     const auto writable = events_of<StreamWritable>(link.client_take());
     ASSERT_EQ(writable.size(), 1u);
@@ -75,7 +75,7 @@ TEST(MuxCredit, WantWritableAsksForAnEventWhenCreditReturns) {
     ASSERT_EQ(link.client.send(id, bytes("abcd")), 4u);
     link.client.want_writable(id);
     link.trade();
-    link.server.grant(id, 4);
+    link.server.grant(id, 4, {});
     link.trade();
     EXPECT_TRUE(has_event<StreamWritable>(link.client_take()));
 }
@@ -86,7 +86,7 @@ TEST(MuxCredit, ExactFillWithoutWantWritableGivesNoEvent) {
     const StreamId id = link.open_accepted();
     ASSERT_EQ(link.client.send(id, bytes("abcd")), 4u);
     link.trade();
-    link.server.grant(id, 4);
+    link.server.grant(id, 4, {});
     link.trade();
     EXPECT_FALSE(has_event<StreamWritable>(link.client_take()));
     EXPECT_EQ(link.client.send_capacity(id), 4u);
@@ -105,8 +105,8 @@ TEST(MuxCredit, SessionWindowLimitsAllStreamsTogether) {
     const auto got = link.server_take();
     EXPECT_EQ(data_for(got, a).size(), 3000u);
     EXPECT_EQ(data_for(got, b).size(), 1096u);
-    link.server.grant(a, 3000);
-    link.server.grant(b, 1096);
+    link.server.grant(a, 3000, {});
+    link.server.grant(b, 1096, {});
     link.trade();
     const auto writable = events_of<StreamWritable>(link.client_take());
     ASSERT_EQ(writable.size(), 1u);
@@ -117,10 +117,10 @@ TEST(MuxCredit, SessionWindowLimitsAllStreamsTogether) {
 TEST(MuxCredit, StreamWindowFramesAreBatchedToAQuarter) {
     Hostile side = with_accepted_stream({.stream_window = 4096});
     ASSERT_FALSE(side.feed(data_frame(1, filled(1023))));
-    side.mux.grant(1, 1023);
+    side.mux.grant(1, 1023, {});
     EXPECT_TRUE(windows_for(take_output(side.mux), 1).empty());
     ASSERT_FALSE(side.feed(data_frame(1, filled(1))));
-    side.mux.grant(1, 1);
+    side.mux.grant(1, 1, {});
     const auto windows = windows_for(take_output(side.mux), 1);
     ASSERT_EQ(windows.size(), 1u);
     EXPECT_EQ(windows[0].u32(), 1024u);
@@ -129,10 +129,10 @@ TEST(MuxCredit, StreamWindowFramesAreBatchedToAQuarter) {
 TEST(MuxCredit, SessionWindowFramesAreBatchedToAQuarter) {
     Hostile side = with_accepted_stream({.session_window = 8192});
     ASSERT_FALSE(side.feed(data_frame(1, filled(2047))));
-    side.mux.grant(1, 2047);
+    side.mux.grant(1, 2047, {});
     EXPECT_TRUE(windows_for(take_output(side.mux), 0).empty());
     ASSERT_FALSE(side.feed(data_frame(1, filled(1))));
-    side.mux.grant(1, 1);
+    side.mux.grant(1, 1, {});
     const auto windows = windows_for(take_output(side.mux), 0);
     ASSERT_EQ(windows.size(), 1u);
     EXPECT_EQ(windows[0].u32(), 2048u);
@@ -140,7 +140,7 @@ TEST(MuxCredit, SessionWindowFramesAreBatchedToAQuarter) {
 
 TEST(MuxCredit, GrantCannotReturnMoreThanWasReceived) {
     Hostile side = with_accepted_stream({.stream_window = 4096});
-    side.mux.grant(1, 1 << 20);
+    side.mux.grant(1, 1 << 20, {});
     EXPECT_TRUE(of_type(take_output(side.mux), FrameType::window).empty());
     ASSERT_FALSE(side.feed(data_frame(1, filled(4096))));
     ASSERT_FALSE(side.feed(data_frame(1, filled(1))));
@@ -152,11 +152,93 @@ TEST(MuxCredit, GrantCannotReturnMoreThanWasReceived) {
 TEST(MuxCredit, GrantedStreamAcceptsMoreData) {
     Hostile side = with_accepted_stream({.stream_window = 4096});
     ASSERT_FALSE(side.feed(data_frame(1, filled(4096))));
-    side.mux.grant(1, 4096);
+    side.mux.grant(1, 4096, {});
     ASSERT_FALSE(side.feed(data_frame(1, filled(4096))));
     const auto events = drain_events(side.mux);
     EXPECT_FALSE(has_event<StreamReset>(events));
     EXPECT_EQ(data_for(events, 1).size(), 8192u);
+}
+
+std::uint64_t window_total(const std::vector<ParsedFrame>& frames, StreamId id) {
+    std::uint64_t total = 0;
+    for (const auto& w : windows_for(frames, id)) total += w.u32();
+    return total;
+}
+
+// Hands the server's output to the client and returns it, parsed.
+std::vector<ParsedFrame> server_output(Link& link) {
+    const auto out = take_output_bytes(link.server);
+    EXPECT_FALSE(link.client.receive(out));
+    return parse_frames(out);
+}
+
+// The server receives `n` bytes on `id` and consumes them 16 KiB per millisecond from `start`.
+Clock::time_point consume(Link& link, StreamId id, std::size_t n, Clock::time_point start) {
+    EXPECT_EQ(link.client.send(id, filled(n)), n);
+    link.trade();
+    EXPECT_EQ(data_for(link.server_take(), id).size(), n);
+    auto now = start;
+    for (std::size_t done = 0; done < n; done += 16 * 1024) {
+        now += std::chrono::milliseconds(1);
+        link.server.grant(id, std::min<std::size_t>(16 * 1024, n - done), now);
+    }
+    return now;
+}
+
+TEST(MuxCredit, AStreamAloneGetsItsFullWindowBack) {
+    Link link({}, {.stream_window = 1 << 20, .shared_stream_window = 64 << 10});
+    link.establish();
+    link.server.set_min_rtt(std::chrono::microseconds(100));
+    const StreamId bulk = link.open_accepted("lab/bulk");
+    consume(link, bulk, 1 << 20, Clock::time_point{} + std::chrono::seconds(1));
+    EXPECT_EQ(link.server.receive_window(bulk), 1u << 20);
+    EXPECT_EQ(window_total(server_output(link), bulk), 1u << 20);
+}
+
+TEST(MuxCredit, AStreamSharingTheSessionIsHeldToTheSharedWindow) {
+    // 16 KB per ms over a 100 µs round trip is 1.6 KB per round trip: the 64 KiB floor.
+    Link link({}, {.stream_window = 1 << 20, .shared_stream_window = 64 << 10});
+    link.establish();
+    link.server.set_min_rtt(std::chrono::microseconds(100));
+    const StreamId bulk = link.open_accepted("lab/bulk");
+    const StreamId shell = link.open_accepted("lab/ssh");
+    auto now = consume(link, bulk, 1 << 20, Clock::time_point{} + std::chrono::seconds(1));
+    EXPECT_EQ(link.server.receive_window(bulk), 64u << 10);
+    const auto given = window_total(server_output(link), bulk);
+    EXPECT_LE(given, 64u << 10);
+    EXPECT_GE(given, 48u << 10);
+    EXPECT_EQ(link.client.send_capacity(bulk), given);
+    // Steady state: what the client may have outstanding stays within the shared window.
+    now = consume(link, bulk, given, now);
+    EXPECT_LE(window_total(server_output(link), bulk), 64u << 10);
+    // The other stream closes: the bulk stream has the session to itself and gets the full window again.
+    link.client.reset(shell, Errc::cancelled, "done");
+    link.trade();
+    link.server_take();
+    EXPECT_EQ(link.server.receive_window(bulk), 1u << 20);
+}
+
+TEST(MuxCredit, AWindowThatGrowsBackIsNotLeftWaitingForAQuarter) {
+    // Held to 64 KiB while shared, the stream's outstanding credit is below a
+    // quarter of its full window when the other stream goes; its grants must
+    // still go out once the peer runs low, or both sides wait for each other.
+    Link link({}, {.stream_window = 1 << 20, .shared_stream_window = 64 << 10});
+    link.establish();
+    link.server.set_min_rtt(std::chrono::microseconds(100));
+    const StreamId bulk = link.open_accepted("lab/bulk");
+    const StreamId shell = link.open_accepted("lab/ssh");
+    auto now = consume(link, bulk, 1 << 20, Clock::time_point{} + std::chrono::seconds(1));
+    server_output(link);
+    link.client.reset(shell, Errc::cancelled, "done");
+    link.trade();
+    std::size_t credit = 0;
+    for (int round = 0; round < 40 && credit < (1u << 20); ++round) {
+        credit = link.client.send_capacity(bulk);
+        ASSERT_GT(credit, 0u) << "round " << round;
+        now = consume(link, bulk, credit, now);
+        server_output(link);
+    }
+    EXPECT_EQ(link.client.send_capacity(bulk), 1u << 20);
 }
 
 TEST(MuxOutput, ControlFramesGoBeforeQueuedData) {

@@ -189,7 +189,7 @@ TEST_P(MuxPair, LargeTransferArrivesInOrderThroughSmallWindows) {
         small.trade();
         for (const auto& d : events_of<StreamData>(small.server_take())) {
             received += text(d.bytes);
-            small.server.grant(id, d.bytes.size());
+            small.server.grant(id, d.bytes.size(), {});
         }
         small.trade();
     }
