@@ -186,6 +186,7 @@ RelaySetup relay_setup(const RelayArgs& args) {
     options.mux.stream_window = limit("stream_window", options.mux.stream_window);
     options.mux.session_window = limit("session_window", options.mux.session_window);
     options.mux.shared_stream_window = limit("shared_stream_window", options.mux.shared_stream_window);
+    options.mux.max_stream_window = limit("max_stream_window", options.mux.max_stream_window);
     if (options.mux.max_frame_payload < 1024 || options.mux.max_frame_payload > 65536)
         throw ConfigError(args.config + ": [limits] max_frame must be within 1024..65536");
     return setup;

@@ -130,6 +130,7 @@ const std::map<std::string, std::string>& relay_limit_keys() {
         {"max_frame", "largest frame payload accepted (1024..65536)"},
         {"stream_window", "bytes in flight per stream"},
         {"shared_stream_window", "bytes in flight per stream at least, while other streams share its session"},
+        {"max_stream_window", "bytes in flight per stream at most, on a long path"},
         {"session_window", "bytes in flight per session: what the relay may hold for one peer"},
         {"stream_opens_per_second", "new streams per second per session"},
     };

@@ -56,6 +56,7 @@ Mux::Mux(Role role, MuxLimits limits)
         std::clamp<std::uint32_t>(limits_.max_frame_payload, kMinFramePayload, FrameHeader::kMaxPayload);
     limits_.stream_window = std::min<std::uint32_t>(limits_.stream_window, kMaxCredit);
     limits_.session_window = std::min<std::uint32_t>(limits_.session_window, kMaxCredit);
+    limits_.max_stream_window = std::min<std::uint32_t>(limits_.max_stream_window, kMaxCredit);
     limits_.write_quantum = std::max<std::uint32_t>(limits_.write_quantum, 1);
     session_recv_remaining_ = limits_.session_window;
     reader_.set_max_payload(limits_.max_frame_payload);
@@ -412,7 +413,8 @@ void Mux::grant(StreamId id, std::size_t bytes, Clock::time_point now) {
 }
 
 std::uint32_t Mux::window_of(const Stream& s) const noexcept {
-    return s.tuner.window(streams_.size() > 1, limits_.stream_window, limits_.shared_stream_window);
+    return s.tuner.window(streams_.size() > 1, {limits_.shared_stream_window, limits_.stream_window,
+                                                limits_.max_stream_window});
 }
 
 std::uint32_t Mux::receive_window(StreamId id) const noexcept {

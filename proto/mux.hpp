@@ -13,9 +13,10 @@
 // session (session credit). Credit goes back to the peer only when the
 // application calls grant(): for every byte it received in a StreamData
 // event, whether it used or discarded it. How much a stream gets back is
-// sized by WindowTuner: the full stream_window while the stream has the
-// session to itself, less while other streams share it (so their bytes do not
-// queue behind it), measured against the round trip the session reports.
+// sized by WindowTuner from its rate and the round trip the session reports:
+// at least stream_window while it has the session to itself, down to
+// shared_stream_window while others share it (so their bytes do not queue
+// behind it), up to max_stream_window on a long path.
 //
 // Output fairness: control frames go first; stream data is interleaved round
 // robin, at most `write_quantum` bytes per stream per turn, so one bulk stream
@@ -49,6 +50,7 @@ enum class Role : std::uint8_t { initiator, acceptor };
 struct MuxLimits {
     std::uint32_t stream_window = 1024 * 1024;       // receive credit granted per stream
     std::uint32_t shared_stream_window = 64 * 1024;  // the least a stream sharing the session is cut to
+    std::uint32_t max_stream_window = 16 * 1024 * 1024;  // the most a stream grows to on a long path
     std::uint32_t session_window = 32 * 1024 * 1024; // receive credit granted per session
     std::uint32_t max_frame_payload = 16 * 1024;     // largest payload accepted (<= 64 KiB)
     std::uint32_t max_streams = 1024;                // concurrent streams the peer may open

@@ -22,10 +22,11 @@ void WindowTuner::consumed(std::size_t bytes, Clock::time_point now, Clock::dura
     interval_bytes_ = 0;
 }
 
-std::uint32_t WindowTuner::window(bool shared, std::uint32_t full, std::uint32_t floor) const noexcept {
-    if (!shared || !measured_ || floor >= full) return full;
-    const std::uint64_t want = bytes_per_rtt_ * kRoundTrips;
-    return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(want, floor, full));
+std::uint32_t WindowTuner::window(bool shared, const Bounds& b) const noexcept {
+    const std::uint32_t ceiling = std::max(b.ceiling, b.base);
+    if (!measured_) return b.base;
+    const std::uint32_t least = shared ? std::min(b.floor, b.base) : b.base;
+    return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(bytes_per_rtt_ * kRoundTrips, least, ceiling));
 }
 
 }  // namespace burrow::proto

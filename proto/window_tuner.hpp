@@ -1,12 +1,14 @@
 #pragma once
 // How much receive credit one stream should have outstanding (docs/PROTOCOL.md
-// §4.8). Bytes granted but not yet read sit in socket buffers ahead of every
-// other stream's bytes on the same session: a bulk stream with a 1 MiB window
-// makes a keystroke on another stream wait behind up to 1 MiB at each hop.
-// So a stream that has the session to itself gets the full window, and a
-// stream that shares it gets only what its measured rate needs to cover a few
-// round trips of the session: on a LAN or loopback that is tens of KiB, on a
-// long path it is the full window again. Pure: time and round trip come in.
+// §4.8): enough for a few round trips of the session at the rate the stream is
+// consumed, within bounds. Credit granted but not yet read sits in socket
+// buffers ahead of every other stream's bytes on the same session: a bulk
+// stream with a 1 MiB window makes a keystroke on another stream wait behind
+// up to 1 MiB at each hop. So a stream that shares its session may be cut
+// down to `floor` (on a LAN or loopback a few round trips are tens of KiB),
+// one alone keeps at least `base`; on a long path either grows up to
+// `ceiling`, since a window caps a stream at window / round trip (1 MiB over
+// 100 ms is 10 MB/s). Pure: time and round trip come in.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -29,9 +31,14 @@ public:
     // Bytes consumed per minimum round trip, as last measured (0: not yet).
     std::uint64_t bytes_per_rtt() const noexcept { return bytes_per_rtt_; }
 
-    // `full` when alone or while nothing is measured; else enough for
-    // kRoundTrips round trips at the measured rate, within [floor, full].
-    std::uint32_t window(bool shared, std::uint32_t full, std::uint32_t floor) const noexcept;
+    struct Bounds {
+        std::uint32_t floor;    // the least while the stream shares its session
+        std::uint32_t base;     // the least while it is alone; also the window until measured
+        std::uint32_t ceiling;  // the most
+    };
+    // Enough for kRoundTrips round trips at the measured rate, within
+    // [floor, ceiling] when shared and [base, ceiling] when alone.
+    std::uint32_t window(bool shared, const Bounds& bounds) const noexcept;
 
 private:
     Clock::time_point interval_start_{};

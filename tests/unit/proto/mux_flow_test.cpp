@@ -185,60 +185,80 @@ Clock::time_point consume(Link& link, StreamId id, std::size_t n, Clock::time_po
     return now;
 }
 
+// A session whose server side knows a round trip of `rtt`, with a bulk
+// stream and, when `shared`, a second one beside it.
+struct TunedLink {
+    explicit TunedLink(bool shared, std::chrono::microseconds rtt = std::chrono::microseconds(100))
+        : link({}, {.stream_window = 1 << 20, .shared_stream_window = 64 << 10, .max_stream_window = 16 << 20}) {
+        link.establish();
+        link.server.set_min_rtt(rtt);
+        bulk = link.open_accepted("lab/bulk");
+        if (shared) shell = link.open_accepted("lab/ssh");
+    }
+    Link link;
+    StreamId bulk = 0;
+    StreamId shell = 0;
+    Clock::time_point now = Clock::time_point{} + std::chrono::seconds(1);
+};
+
 TEST(MuxCredit, AStreamAloneGetsItsFullWindowBack) {
-    Link link({}, {.stream_window = 1 << 20, .shared_stream_window = 64 << 10});
-    link.establish();
-    link.server.set_min_rtt(std::chrono::microseconds(100));
-    const StreamId bulk = link.open_accepted("lab/bulk");
-    consume(link, bulk, 1 << 20, Clock::time_point{} + std::chrono::seconds(1));
-    EXPECT_EQ(link.server.receive_window(bulk), 1u << 20);
-    EXPECT_EQ(window_total(server_output(link), bulk), 1u << 20);
+    TunedLink t(false);
+    consume(t.link, t.bulk, 1 << 20, t.now);
+    EXPECT_EQ(t.link.server.receive_window(t.bulk), 1u << 20);
+    EXPECT_EQ(window_total(server_output(t.link), t.bulk), 1u << 20);
 }
 
 TEST(MuxCredit, AStreamSharingTheSessionIsHeldToTheSharedWindow) {
     // 16 KB per ms over a 100 µs round trip is 1.6 KB per round trip: the 64 KiB floor.
-    Link link({}, {.stream_window = 1 << 20, .shared_stream_window = 64 << 10});
-    link.establish();
-    link.server.set_min_rtt(std::chrono::microseconds(100));
-    const StreamId bulk = link.open_accepted("lab/bulk");
-    const StreamId shell = link.open_accepted("lab/ssh");
-    auto now = consume(link, bulk, 1 << 20, Clock::time_point{} + std::chrono::seconds(1));
-    EXPECT_EQ(link.server.receive_window(bulk), 64u << 10);
-    const auto given = window_total(server_output(link), bulk);
+    TunedLink t(true);
+    t.now = consume(t.link, t.bulk, 1 << 20, t.now);
+    EXPECT_EQ(t.link.server.receive_window(t.bulk), 64u << 10);
+    const auto given = window_total(server_output(t.link), t.bulk);
     EXPECT_LE(given, 64u << 10);
     EXPECT_GE(given, 48u << 10);
-    EXPECT_EQ(link.client.send_capacity(bulk), given);
+    EXPECT_EQ(t.link.client.send_capacity(t.bulk), given);
     // Steady state: what the client may have outstanding stays within the shared window.
-    now = consume(link, bulk, given, now);
-    EXPECT_LE(window_total(server_output(link), bulk), 64u << 10);
+    t.now = consume(t.link, t.bulk, given, t.now);
+    EXPECT_LE(window_total(server_output(t.link), t.bulk), 64u << 10);
     // The other stream closes: the bulk stream has the session to itself and gets the full window again.
-    link.client.reset(shell, Errc::cancelled, "done");
-    link.trade();
-    link.server_take();
-    EXPECT_EQ(link.server.receive_window(bulk), 1u << 20);
+    t.link.client.reset(t.shell, Errc::cancelled, "done");
+    t.link.trade();
+    t.link.server_take();
+    EXPECT_EQ(t.link.server.receive_window(t.bulk), 1u << 20);
 }
 
 TEST(MuxCredit, AWindowThatGrowsBackIsNotLeftWaitingForAQuarter) {
     // Held to 64 KiB while shared, the stream's outstanding credit is below a
     // quarter of its full window when the other stream goes; its grants must
     // still go out once the peer runs low, or both sides wait for each other.
-    Link link({}, {.stream_window = 1 << 20, .shared_stream_window = 64 << 10});
-    link.establish();
-    link.server.set_min_rtt(std::chrono::microseconds(100));
-    const StreamId bulk = link.open_accepted("lab/bulk");
-    const StreamId shell = link.open_accepted("lab/ssh");
-    auto now = consume(link, bulk, 1 << 20, Clock::time_point{} + std::chrono::seconds(1));
-    server_output(link);
-    link.client.reset(shell, Errc::cancelled, "done");
-    link.trade();
+    TunedLink t(true);
+    t.now = consume(t.link, t.bulk, 1 << 20, t.now);
+    server_output(t.link);
+    t.link.client.reset(t.shell, Errc::cancelled, "done");
+    t.link.trade();
     std::size_t credit = 0;
     for (int round = 0; round < 40 && credit < (1u << 20); ++round) {
-        credit = link.client.send_capacity(bulk);
+        credit = t.link.client.send_capacity(t.bulk);
         ASSERT_GT(credit, 0u) << "round " << round;
-        now = consume(link, bulk, credit, now);
-        server_output(link);
+        t.now = consume(t.link, t.bulk, credit, t.now);
+        server_output(t.link);
     }
-    EXPECT_EQ(link.client.send_capacity(bulk), 1u << 20);
+    EXPECT_EQ(t.link.client.send_capacity(t.bulk), 1u << 20);
+}
+
+TEST(MuxCredit, OnALongPathTheWindowGrowsBeyondStreamWindow) {
+    // 16 KB per ms over a 100 ms round trip is 1.6 MB per round trip: four of
+    // them is above the 1 MiB stream window, so the peer gets more credit.
+    TunedLink t(false, std::chrono::milliseconds(100));
+    for (int round = 0; round < 8; ++round) {
+        const std::size_t credit = t.link.client.send_capacity(t.bulk);
+        ASSERT_GT(credit, 0u);
+        t.now = consume(t.link, t.bulk, credit, t.now);
+        server_output(t.link);
+    }
+    EXPECT_GT(t.link.server.receive_window(t.bulk), 6u << 20);
+    EXPECT_GT(t.link.client.send_capacity(t.bulk), 4u << 20);
+    EXPECT_LE(t.link.client.send_capacity(t.bulk), 16u << 20);
 }
 
 TEST(MuxOutput, ControlFramesGoBeforeQueuedData) {

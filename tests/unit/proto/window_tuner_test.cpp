@@ -9,6 +9,8 @@ using namespace std::chrono_literals;
 
 constexpr std::uint32_t kFull = 1 << 20;
 constexpr std::uint32_t kFloor = 64 << 10;
+constexpr std::uint32_t kCeiling = 16 << 20;
+constexpr WindowTuner::Bounds kBounds{kFloor, kFull, kCeiling};
 
 // Consumes `bytes_per_ms` every millisecond for `ms` milliseconds from `start`.
 Clock::time_point feed(WindowTuner& t, Clock::time_point start, std::uint64_t bytes_per_ms, int ms,
@@ -19,17 +21,17 @@ Clock::time_point feed(WindowTuner& t, Clock::time_point start, std::uint64_t by
 
 TEST(WindowTuner, FullWindowUntilSomethingIsMeasured) {
     WindowTuner t;
-    EXPECT_EQ(t.window(true, kFull, kFloor), kFull);
+    EXPECT_EQ(t.window(true, kBounds), kFull);
     feed(t, Clock::time_point{} + 1s, 1000, 20, Clock::duration::zero());  // no round trip known
     EXPECT_EQ(t.bytes_per_rtt(), 0u);
-    EXPECT_EQ(t.window(true, kFull, kFloor), kFull);
+    EXPECT_EQ(t.window(true, kBounds), kFull);
 }
 
-TEST(WindowTuner, AloneAlwaysGetsTheFullWindow) {
+TEST(WindowTuner, AloneOnAShortPathGetsTheBaseWindow) {
     WindowTuner t;
     feed(t, Clock::time_point{} + 1s, 1000, 20, 100us);
     EXPECT_GT(t.bytes_per_rtt(), 0u);
-    EXPECT_EQ(t.window(false, kFull, kFloor), kFull);
+    EXPECT_EQ(t.window(false, kBounds), kFull);
 }
 
 TEST(WindowTuner, SharedOnAShortPathGetsTheFloor) {
@@ -37,7 +39,7 @@ TEST(WindowTuner, SharedOnAShortPathGetsTheFloor) {
     WindowTuner t;
     feed(t, Clock::time_point{} + 1s, 300'000, 20, 50us);
     EXPECT_NEAR(static_cast<double>(t.bytes_per_rtt()), 15'000, 100);
-    EXPECT_EQ(t.window(true, kFull, kFloor), kFloor);
+    EXPECT_EQ(t.window(true, kBounds), kFloor);
 }
 
 TEST(WindowTuner, SharedOnALongPathCoversFourRoundTrips) {
@@ -45,10 +47,19 @@ TEST(WindowTuner, SharedOnALongPathCoversFourRoundTrips) {
     WindowTuner t;
     feed(t, Clock::time_point{} + 1s, 2'000, 400, 40ms);
     EXPECT_NEAR(static_cast<double>(t.bytes_per_rtt()), 80'000, 1000);
-    EXPECT_NEAR(static_cast<double>(t.window(true, kFull, kFloor)), 320'000, 4000);
-    // Faster: at once up to the full window.
-    feed(t, Clock::time_point{} + 2s, 20'000, 400, 40ms);
-    EXPECT_EQ(t.window(true, kFull, kFloor), kFull);
+    EXPECT_NEAR(static_cast<double>(t.window(true, kBounds)), 320'000, 4000);
+    EXPECT_EQ(t.window(false, kBounds), kFull);  // alone: never below the base window
+}
+
+TEST(WindowTuner, OnALongPathAWindowGrowsBeyondTheBaseUpToTheCeiling) {
+    // 20 MB/s over 100 ms: 2 MB per round trip, 8 MB for four, shared or not.
+    WindowTuner t;
+    feed(t, Clock::time_point{} + 1s, 20'000, 800, 100ms);
+    EXPECT_NEAR(static_cast<double>(t.window(false, kBounds)), 8'000'000, 80'000);
+    EXPECT_NEAR(static_cast<double>(t.window(true, kBounds)), 8'000'000, 80'000);
+    // Faster still: the ceiling.
+    feed(t, Clock::time_point{} + 2s, 100'000, 800, 100ms);
+    EXPECT_EQ(t.window(false, kBounds), kCeiling);
 }
 
 TEST(WindowTuner, SlowsDownByHalvesNotAtOnce) {
@@ -69,10 +80,10 @@ TEST(WindowTuner, IntervalsAreAtLeastFourRoundTrips) {
     EXPECT_EQ(t.bytes_per_rtt(), 3000u * 10 / 40);
 }
 
-TEST(WindowTuner, FloorAboveFullMeansFull) {
+TEST(WindowTuner, BoundsOutOfOrderKeepTheBase) {
     WindowTuner t;
     feed(t, Clock::time_point{} + 1s, 1000, 20, 50us);
-    EXPECT_EQ(t.window(true, 32 << 10, kFloor), 32u << 10);
+    EXPECT_EQ(t.window(true, {kFloor, 32 << 10, 16 << 10}), 32u << 10);  // floor and ceiling below the base
 }
 
 }  // namespace
