@@ -396,6 +396,11 @@ void Mux::grant(StreamId id, std::size_t bytes, Clock::time_point now) {
     const auto consumed = static_cast<std::uint32_t>(std::min<std::size_t>(bytes, s->recv_held));
     s->recv_held -= consumed;
     s->tuner.consumed(consumed, now, min_rtt_);
+    const bool busy = s->tuner.busy(limits_.shared_stream_window);
+    if (busy != s->busy) {
+        s->busy = busy;
+        busy ? ++busy_streams_ : --busy_streams_;
+    }
     // Credit due: whatever brings what the peer may have outstanding (its
     // credit, bytes delivered and not consumed, credit due) up to the window.
     // Consumed bytes are returned while the window stays; a window that grew
@@ -413,7 +418,9 @@ void Mux::grant(StreamId id, std::size_t bytes, Clock::time_point now) {
 }
 
 std::uint32_t Mux::window_of(const Stream& s) const noexcept {
-    return s.tuner.window(streams_.size() > 1, {limits_.shared_stream_window, limits_.stream_window,
+    // Shared: some other stream is quiet (idle, interactive or new) and would queue behind this one.
+    const std::size_t quiet_others = streams_.size() - busy_streams_ - (s.busy ? 0 : 1);
+    return s.tuner.window(quiet_others > 0, {limits_.shared_stream_window, limits_.stream_window,
                                                 limits_.max_stream_window});
 }
 
@@ -548,6 +555,7 @@ void Mux::erase(StreamId id) {
     const auto it = streams_.find(id);
     if (it == streams_.end()) return;
     if (it->second.peer_opened) --peer_streams_;
+    if (it->second.busy) --busy_streams_;
     // Credit held by unsent bytes goes back to the session; the peer never sees them.
     session_send_credit_ += static_cast<std::int64_t>(it->second.send_buf.size());
     streams_.erase(it);

@@ -14,9 +14,9 @@
 // application calls grant(): for every byte it received in a StreamData
 // event, whether it used or discarded it. How much a stream gets back is
 // sized by WindowTuner from its rate and the round trip the session reports:
-// at least stream_window while it has the session to itself, down to
-// shared_stream_window while others share it (so their bytes do not queue
-// behind it), up to max_stream_window on a long path.
+// at least stream_window while no quiet stream shares the session, down to
+// shared_stream_window while one does (so its bytes do not queue behind the
+// busy ones), up to max_stream_window on a long path.
 //
 // Output fairness: control frames go first; stream data is interleaved round
 // robin, at most `write_quantum` bytes per stream per turn, so one bulk stream
@@ -169,6 +169,7 @@ private:
         std::uint32_t recv_held = 0;              // delivered, not yet consumed (granted)
         std::uint32_t recv_to_grant = 0;          // credit due to the peer, not yet sent
         WindowTuner tuner;
+        bool busy = false;                        // tuner.busy() as of the last grant
         ByteQueue send_buf;
         bool fin_queued = false;                  // finish() called
         bool fin_sent = false;
@@ -221,6 +222,7 @@ private:
     std::uint32_t session_recv_to_grant_ = 0;
     std::uint32_t peer_max_payload_ = 0;
     Clock::duration min_rtt_{};
+    std::size_t busy_streams_ = 0;           // streams with Stream::busy set
     bool peer_hello_seen_ = false;
     bool local_goaway_ = false;
     bool peer_goaway_ = false;

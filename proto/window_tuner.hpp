@@ -31,6 +31,14 @@ public:
     // Bytes consumed per minimum round trip, as last measured (0: not yet).
     std::uint64_t bytes_per_rtt() const noexcept { return bytes_per_rtt_; }
 
+    // A stream that moves at least a quarter of `floor` per kRoundTrips
+    // round trips. Streams that are not busy (idle, interactive, not measured
+    // yet) are the ones whose bytes must not queue behind the busy ones, so
+    // only they make a session count as shared.
+    bool busy(std::uint32_t floor) const noexcept {
+        return measured_ && bytes_per_rtt_ * kRoundTrips >= floor / 4;
+    }
+
     struct Bounds {
         std::uint32_t floor;    // the least while the stream shares its session
         std::uint32_t base;     // the least while it is alone; also the window until measured

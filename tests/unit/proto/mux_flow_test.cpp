@@ -227,6 +227,23 @@ TEST(MuxCredit, AStreamSharingTheSessionIsHeldToTheSharedWindow) {
     EXPECT_EQ(t.link.server.receive_window(t.bulk), 1u << 20);
 }
 
+TEST(MuxCredit, BusyStreamsAloneTogetherKeepFullWindowsUntilAQuietOneJoins) {
+    // 16 KB per ms over a 1 ms round trip: 64 KB per four round trips, busy.
+    TunedLink t(false, std::chrono::milliseconds(1));
+    const StreamId other = t.link.open_accepted("lab/bulk2");
+    t.now = consume(t.link, t.bulk, 1 << 20, t.now);
+    t.now = consume(t.link, other, 1 << 20, t.now);
+    server_output(t.link);
+    EXPECT_EQ(t.link.server.receive_window(t.bulk), 1u << 20);  // only busy streams: nobody to hold back for
+    EXPECT_EQ(t.link.server.receive_window(other), 1u << 20);
+    const StreamId shell = t.link.open_accepted("lab/ssh");  // quiet
+    EXPECT_EQ(t.link.server.receive_window(t.bulk), 64u << 10);
+    EXPECT_EQ(t.link.server.receive_window(other), 64u << 10);
+    t.link.client.reset(shell, Errc::cancelled, "done");
+    t.link.trade();
+    EXPECT_EQ(t.link.server.receive_window(t.bulk), 1u << 20);
+}
+
 TEST(MuxCredit, AWindowThatGrowsBackIsNotLeftWaitingForAQuarter) {
     // Held to 64 KiB while shared, the stream's outstanding credit is below a
     // quarter of its full window when the other stream goes; its grants must

@@ -80,6 +80,17 @@ TEST(WindowTuner, IntervalsAreAtLeastFourRoundTrips) {
     EXPECT_EQ(t.bytes_per_rtt(), 3000u * 10 / 40);
 }
 
+TEST(WindowTuner, BusyMeansMovingAQuarterOfTheFloorEveryFourRoundTrips) {
+    WindowTuner idle;
+    EXPECT_FALSE(idle.busy(kFloor));  // not measured: counts as quiet
+    WindowTuner bulk;
+    feed(bulk, Clock::time_point{} + 1s, 300'000, 20, 50us);  // 15 KB per round trip
+    EXPECT_TRUE(bulk.busy(kFloor));
+    WindowTuner keystrokes;
+    feed(keystrokes, Clock::time_point{} + 1s, 64, 20, 50us);  // a 64-byte ping every millisecond
+    EXPECT_FALSE(keystrokes.busy(kFloor));
+}
+
 TEST(WindowTuner, BoundsOutOfOrderKeepTheBase) {
     WindowTuner t;
     feed(t, Clock::time_point{} + 1s, 1000, 20, 50us);
