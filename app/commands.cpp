@@ -189,6 +189,9 @@ RelaySetup relay_setup(const RelayArgs& args) {
     options.mux.max_stream_window = limit("max_stream_window", options.mux.max_stream_window);
     if (options.mux.max_frame_payload < 1024 || options.mux.max_frame_payload > 65536)
         throw ConfigError(args.config + ": [limits] max_frame must be within 1024..65536");
+    if (options.mux.shared_stream_window < options.mux.max_frame_payload)
+        throw ConfigError(args.config + ": [limits] shared_stream_window must be at least max_frame (" +
+                          std::to_string(options.mux.max_frame_payload) + ")");
     return setup;
 }
 

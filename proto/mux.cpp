@@ -57,6 +57,8 @@ Mux::Mux(Role role, MuxLimits limits)
     limits_.stream_window = std::min<std::uint32_t>(limits_.stream_window, kMaxCredit);
     limits_.session_window = std::min<std::uint32_t>(limits_.session_window, kMaxCredit);
     limits_.max_stream_window = std::min<std::uint32_t>(limits_.max_stream_window, kMaxCredit);
+    // A shared stream always keeps room for a full frame; a floor of 0 would let an idle one stall.
+    limits_.shared_stream_window = std::max(limits_.shared_stream_window, limits_.max_frame_payload);
     limits_.write_quantum = std::max<std::uint32_t>(limits_.write_quantum, 1);
     session_recv_remaining_ = limits_.session_window;
     reader_.set_max_payload(limits_.max_frame_payload);

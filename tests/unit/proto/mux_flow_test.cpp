@@ -278,6 +278,26 @@ TEST(MuxCredit, OnALongPathTheWindowGrowsBeyondStreamWindow) {
     EXPECT_LE(t.link.client.send_capacity(t.bulk), 16u << 20);
 }
 
+TEST(MuxCredit, ASharedStreamAlwaysKeepsRoomForAFrame) {
+    // A floor of 0 would let the window of a stream beside a quiet one fall to nothing.
+    Link link({}, {.stream_window = 1 << 20, .shared_stream_window = 0, .max_frame_payload = 16384});
+    link.establish();
+    link.server.set_min_rtt(std::chrono::milliseconds(1));
+    const StreamId slow = link.open_accepted("lab/slow");
+    link.open_accepted("lab/ssh");
+    auto now = Clock::time_point{} + std::chrono::seconds(1);
+    for (int round = 0; round < 8; ++round) {  // one byte every 100 ms: a rate of almost nothing
+        ASSERT_EQ(link.client.send(slow, filled(1)), 1u);
+        link.trade();
+        link.server_take();
+        now += std::chrono::milliseconds(100);
+        link.server.grant(slow, 1, now);
+        server_output(link);
+    }
+    EXPECT_GE(link.server.receive_window(slow), 16384u);
+    EXPECT_GT(link.client.send_capacity(slow), 0u);
+}
+
 TEST(MuxOutput, ControlFramesGoBeforeQueuedData) {
     Link link;
     link.establish();
