@@ -43,15 +43,6 @@ std::string take_line(std::string& buffer, std::size_t n) {
     return line;
 }
 
-// Closes `socket` when the deadline passes first.
-template <class Socket>
-std::function<void()> closer(Socket& socket) {
-    return [&socket] {
-        error_code ignored;
-        socket.close(ignored);
-    };
-}
-
 // A socket file no process listens on any more (its owner was killed) is
 // removed; a live one, or a file of another kind, is left alone and refused.
 void remove_stale_socket(const asio::any_io_executor& ex, const std::string& path, const local::endpoint& endpoint) {
@@ -137,7 +128,7 @@ void ControlServer::stop() noexcept {
 }
 
 awaitable<void> ControlServer::serve(std::shared_ptr<State> state, local::socket socket) {
-    Deadline deadline(socket.get_executor(), kRequestDeadline, closer(socket));
+    Deadline deadline(socket.get_executor(), kRequestDeadline, closing(socket));
     std::string buffer;
     error_code ec;
     const std::size_t n = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer, kMaxRequest), '\n',
@@ -162,7 +153,7 @@ awaitable<ControlReply> control_request(std::string path, std::string request, s
     auto ex = co_await asio::this_coro::executor;
     const auto endpoint = endpoint_of(path);
     local::socket socket(ex);
-    Deadline deadline(ex, timeout, closer(socket));
+    Deadline deadline(ex, timeout, closing(socket));
     const auto fail = [&](const error_code& ec) -> std::runtime_error {
         deadline.disarm();
         if (deadline.expired()) return std::runtime_error("control socket " + path + ": no answer within " +

@@ -40,4 +40,13 @@ private:
     asio::steady_timer timer_;
 };
 
+// The usual expiry action: close the socket (or acceptor) the operation waits on.
+template <class Socket>
+std::function<void()> closing(Socket& socket) {
+    return [&socket] {
+        error_code ignored;
+        socket.close(ignored);
+    };
+}
+
 }  // namespace burrow::io

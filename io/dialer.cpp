@@ -56,10 +56,7 @@ awaitable<std::unique_ptr<TcpByteStream>> dial_tcp(const HostPort& to) {
     }
     tcp::socket socket(ex);
     // The kernel would keep trying for about two minutes; a path that is down should be retried sooner.
-    Deadline deadline(ex, kConnectTimeout, [&socket] {
-        error_code ignored;
-        socket.close(ignored);
-    });
+    Deadline deadline(ex, kConnectTimeout, closing(socket));
     co_await asio::async_connect(socket, targets, redirect_error(use_awaitable, ec));
     deadline.disarm();
     if (deadline.expired()) ec = asio::error::timed_out;

@@ -204,8 +204,7 @@ bool Session::resume(std::unique_ptr<ByteStream> transport, std::uint64_t peer_r
     suspended_ = false;
     grace_.cancel();
     last_heard_ = std::chrono::steady_clock::now();
-    min_rtt_ = {};  // another path: measured again
-    mux_.set_min_rtt(min_rtt_);
+    mux_.set_min_rtt({});  // another path: measured again
     probe_rtt();
     spdlog::info("session {}: resumed ({} bytes replayed)", peer_, resend_.end() - peer_received);
     spawn_loops();
@@ -223,10 +222,8 @@ void Session::on_pong(std::uint64_t payload) {
     if (payload != probe_payload_ || probe_sent_ == proto::Clock::time_point{}) return;
     const auto rtt = proto::Clock::now() - probe_sent_;
     probe_sent_ = {};
-    if (min_rtt_ == proto::Clock::duration::zero() || rtt < min_rtt_) {
-        min_rtt_ = rtt;
-        mux_.set_min_rtt(min_rtt_);
-    }
+    const auto known = mux_.min_rtt();
+    if (known == proto::Clock::duration::zero() || rtt < known) mux_.set_min_rtt(rtt);
 }
 
 void Session::enable_resume(const proto::ResumeTicket& ticket) { ticket_ = ticket; }

@@ -120,7 +120,6 @@ private:
     std::uint64_t pings_sent_ = 0;
     std::uint64_t probe_payload_ = 0;            // of the PING being timed
     proto::Clock::time_point probe_sent_{};      // when it went out; {} when none is
-    proto::Clock::duration min_rtt_{};           // smallest round trip on this transport
     std::string peer_;
     bool closed_ = false;
     bool writer_idle_ = false;

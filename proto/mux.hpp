@@ -136,6 +136,7 @@ public:
     void grant(StreamId id, std::size_t bytes, Clock::time_point now);
     // The session's smallest round trip so far (zero: unknown); windows are sized by it.
     void set_min_rtt(Clock::duration rtt) noexcept { min_rtt_ = rtt; }
+    Clock::duration min_rtt() const noexcept { return min_rtt_; }
     // The receive window `id` is held to now (for tests and diagnostics).
     std::uint32_t receive_window(StreamId id) const noexcept;
 

@@ -4,8 +4,8 @@
 // consumed, within bounds. Credit granted but not yet read sits in socket
 // buffers ahead of every other stream's bytes on the same session: a bulk
 // stream with a 1 MiB window makes a keystroke on another stream wait behind
-// up to 1 MiB at each hop. So a stream that shares its session may be cut
-// down to `floor` (on a LAN or loopback a few round trips are tens of KiB),
+// up to 1 MiB at each hop. So a stream that shares its session with a quiet
+// one (idle, interactive or new) may be cut down to `floor` (on a LAN or loopback a few round trips are tens of KiB),
 // one alone keeps at least `base`; on a long path either grows up to
 // `ceiling`, since a window caps a stream at window / round trip (1 MiB over
 // 100 ms is 10 MB/s). Pure: time and round trip come in.

@@ -170,11 +170,16 @@ class Proc:
         return self.wait_for_lines(prefix, 1, **kw)[0]
 
     def wait_exit(self, timeout=COMMAND_TIMEOUT):
+        """The exit code, once the process has exited and its last lines
+        have been read."""
         try:
-            return self.p.wait(timeout)
+            code = self.p.wait(timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"{self.name}: still running after {timeout}s\n"
                                  f"{self.report()}") from None
+        for t in self._threads:
+            t.join(5)
+        return code
 
     def stop(self):
         if self.p.poll() is None:
