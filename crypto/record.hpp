@@ -1,6 +1,7 @@
 #pragma once
 // AEAD records of the end-to-end layer, carried in a tunnel stream's bytes
-// after E2eHandshake is done. One record on the wire:
+// after E2eHandshake is done, and of the link between a peer and the relay
+// after the TLS handshake (crypto/link_keys.hpp). One record on the wire:
 //   u16 length, big-endian (ciphertext with its 16-byte tag: 16..16400) | ciphertext
 // A record of length 16 (no plaintext) ends the direction: a stream cut short
 // by the relay lacks it.
@@ -25,8 +26,9 @@ enum class Cipher : std::uint8_t { chacha20poly1305 = 1, aes256gcm = 2 };
 // Offer mask meaning "every cipher this machine runs".
 inline constexpr std::uint8_t kCipherOfferAll = 0xff;
 
-// Bits of the ciphers this machine runs: ChaCha20-Poly1305 always,
-// AES-256-GCM when libsodium finds AES-NI and PCLMUL. Initializes libsodium.
+// Bits of the ciphers this machine runs fast, which the end-to-end handshake
+// offers: ChaCha20-Poly1305 always, AES-256-GCM when libsodium finds AES-NI
+// and PCLMUL. Initializes libsodium.
 std::uint8_t available_ciphers() noexcept;
 
 struct RecordTestAccess;  // defined by tests only
@@ -41,7 +43,7 @@ public:
     static constexpr std::uint64_t kMaxRecords = std::uint64_t{1} << 32;
 
     RecordSealer() noexcept = default;
-    // Closed if `cipher` does not run on this machine.
+    // Closed if `cipher` is not one of the two (OpenSSL runs either on any machine).
     RecordSealer(Cipher cipher, E2eSecret key) noexcept;
     RecordSealer(RecordSealer&& other) noexcept;
     RecordSealer& operator=(RecordSealer&& other) noexcept;
@@ -57,6 +59,7 @@ public:
     std::error_code seal_close(std::vector<std::uint8_t>& out);
     // Bytes seal() appends for `plain_len` bytes of plaintext.
     static std::size_t sealed_size(std::size_t plain_len) noexcept;
+    Cipher cipher() const noexcept { return cipher_; }
 
 private:
     friend struct RecordTestAccess;
@@ -88,6 +91,8 @@ public:
     std::error_code open(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& plain);
     // The end-of-stream record arrived: the peer's direction ended as the peer meant it.
     bool peer_closed() const noexcept { return peer_closed_; }
+    // Part of a record is held: input that ends here was cut short.
+    bool mid_record() const noexcept { return !partial_.empty(); }
 
 private:
     friend struct RecordTestAccess;

@@ -11,13 +11,16 @@
 #include <cerrno>
 #include <vector>
 
+#include "crypto/link_keys.hpp"
 #include "crypto/tls_identity.hpp"
 #include "io/deadline.hpp"
+#include "io/link_stream.hpp"
 
-// OpenSSL runs straight on the socket's descriptor for reading (read-ahead
-// into one buffer that holds several records, decrypted in place) and writes
-// records into a memory BIO, so that one write_all() is one send() whatever
-// the number of records. Asio only waits for readiness and sends.
+// OpenSSL runs the handshake straight on the socket's descriptor for reading
+// (no read-ahead: it reads exactly the handshake's records, so the first
+// bytes after it stay in the socket) and writes into a memory BIO that is
+// sent with one write. Once done, the link's keys are exported, the SSL object
+// is freed, and the socket carries burrow records (io/link_stream.hpp).
 
 namespace burrow::io {
 
@@ -34,7 +37,6 @@ TlsContext::~TlsContext() = default;
 
 namespace {
 
-constexpr int kReadBuffer = 64 * 1024;  // up to four full records per recv()
 constexpr int kNotSentLowat = 128 * 1024;
 
 // `sys_errno`: errno right after the failed call.
@@ -46,9 +48,9 @@ constexpr int kNotSentLowat = 128 * 1024;
     throw std::runtime_error(std::string(what) + ": " + crypto::tls_last_error());
 }
 
-class TlsByteStream final : public ByteStream {
+class TlsHandshake {
 public:
-    TlsByteStream(tcp::socket socket, SSL_CTX* ctx, bool server) : socket_(std::move(socket)), ssl_(SSL_new(ctx)) {
+    TlsHandshake(tcp::socket socket, SSL_CTX* ctx, bool server) : socket_(std::move(socket)), ssl_(SSL_new(ctx)) {
         if (!ssl_) throw std::runtime_error("SSL_new: " + crypto::tls_last_error());
         error_code ec;
         const auto remote = socket_.remote_endpoint(ec);
@@ -69,21 +71,20 @@ public:
         }
         SSL_set_bio(ssl_, rbio, wbio);
         wbio_ = wbio;
-        SSL_set_read_ahead(ssl_, 1);
-        SSL_set_default_read_buffer_len(ssl_, kReadBuffer);
-        SSL_set_options(ssl_, SSL_OP_IGNORE_UNEXPECTED_EOF);  // a bare TCP close is end of stream, as before
+        SSL_set_read_ahead(ssl_, 0);
         if (server)
             SSL_set_accept_state(ssl_);
         else
             SSL_set_connect_state(ssl_);
     }
-    ~TlsByteStream() override { SSL_free(ssl_); }
-    TlsByteStream(const TlsByteStream&) = delete;
-    TlsByteStream& operator=(const TlsByteStream&) = delete;
+    ~TlsHandshake() { SSL_free(ssl_); }
+    TlsHandshake(const TlsHandshake&) = delete;
+    TlsHandshake& operator=(const TlsHandshake&) = delete;
 
     SSL* native() noexcept { return ssl_; }
+    const std::string& peer() const noexcept { return peer_; }
 
-    awaitable<void> handshake() {
+    awaitable<void> run() {
         for (;;) {
             throw_if_closed();
             ERR_clear_error();
@@ -97,62 +98,14 @@ public:
         }
     }
 
-    std::optional<std::size_t> try_read(std::span<std::uint8_t> buf) override {
-        if (at_eof_) return 0;
-        throw_if_closed();
-        std::size_t got = 0;
-        while (got < buf.size()) {
-            ERR_clear_error();
-            std::size_t n = 0;
-            if (SSL_read_ex(ssl_, buf.data() + got, buf.size() - got, &n) == 1) {
-                got += n;
-                if (!SSL_has_pending(ssl_)) break;  // the next record is not here yet
-                continue;
-            }
-            const int sys_errno = errno;
-            const int err = SSL_get_error(ssl_, 0);
-            if (err == SSL_ERROR_WANT_READ) {
-                if (got > 0) break;
-                need_socket_ = true;
-                return std::nullopt;
-            }
-            if (err == SSL_ERROR_ZERO_RETURN) {
-                at_eof_ = true;
-                break;
-            }
-            throw_tls("TLS read", err, sys_errno);
-        }
-        return got;
-    }
+    // The socket, for the records that follow the handshake.
+    tcp::socket take_socket() noexcept { return std::move(socket_); }
 
-    awaitable<void> wait_readable() override {
-        if (!need_socket_) co_return;
-        co_await socket_.async_wait(tcp::socket::wait_read, use_awaitable);
-        need_socket_ = false;
-    }
-
-    awaitable<void> write_all(std::span<const std::uint8_t> bytes) override {
-        if (bytes.empty()) co_return;
-        ERR_clear_error();
-        std::size_t n = 0;
-        if (SSL_write_ex(ssl_, bytes.data(), bytes.size(), &n) != 1 || n != bytes.size()) {
-            const int sys_errno = errno;
-            throw_tls("TLS write", SSL_get_error(ssl_, 0), sys_errno);
-        }
-        co_await send_records();
-    }
-
-    void shutdown_send() noexcept override {
-        error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    }
-    void close() noexcept override {
+    void close() noexcept {
         error_code ignored;
         socket_.shutdown(tcp::socket::shutdown_both, ignored);
         socket_.close(ignored);
     }
-    std::string describe() const override { return peer_; }
-    std::string peer() const { return peer_; }
 
 private:
     // OpenSSL reads the descriptor number it was given: once the socket is
@@ -161,8 +114,7 @@ private:
         if (!socket_.is_open()) throw boost::system::system_error(asio::error::bad_descriptor);
     }
 
-    // Sends what OpenSSL wrote into the memory BIO. The bytes are moved out
-    // first: the BIO may grow while the send waits.
+    // Sends what OpenSSL wrote into the memory BIO.
     awaitable<void> send_records() {
         char* data = nullptr;
         const long len = BIO_get_mem_data(wbio_, &data);
@@ -177,30 +129,31 @@ private:
     SSL* ssl_;
     BIO* wbio_ = nullptr;  // owned by ssl_
     std::string peer_;
-    bool need_socket_ = false;
-    bool at_eof_ = false;
 };
 
 }  // namespace
 
 awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chrono::milliseconds timeout) {
-    auto stream = std::make_unique<TlsByteStream>(std::move(socket), ctx.impl().ctx, ctx.server());
-    const std::string peer = stream->peer();
-    Deadline deadline(co_await asio::this_coro::executor, timeout, [s = stream.get()] { s->close(); });
+    auto tls = std::make_unique<TlsHandshake>(std::move(socket), ctx.impl().ctx, ctx.server());
+    const std::string peer = tls->peer();
+    Deadline deadline(co_await asio::this_coro::executor, timeout, [t = tls.get()] { t->close(); });
     std::string failure;
     try {
-        co_await stream->handshake();
+        co_await tls->run();
     } catch (const std::exception& e) {
         failure = e.what();
     }
     deadline.disarm();
     if (deadline.expired()) throw std::runtime_error("TLS handshake with " + peer + " timed out");
     if (!failure.empty()) throw std::runtime_error(failure);
-    SSL* native = stream->native();
+    SSL* native = tls->native();
     if (!crypto::tls_alpn_ok(native)) throw std::runtime_error("peer does not speak burrow/1 (ALPN)");
     auto key = crypto::tls_peer_key(native);
     if (!key) throw std::runtime_error("peer presented no Ed25519 identity");
-    co_return TlsResult{std::move(stream), *key};
+    if (SSL_has_pending(native)) throw std::runtime_error("peer sent TLS records after the handshake");
+    auto keys = crypto::tls_link_keys(native, ctx.server());
+    auto tcp = std::make_unique<TcpByteStream>(tls->take_socket());
+    co_return TlsResult{make_link_stream(std::move(tcp), std::move(keys)), *key};
 }
 
 }  // namespace burrow::io

@@ -1,7 +1,8 @@
 #pragma once
-// The TLS 1.3 transport: a ByteStream over asio::ssl, made by a handshake
-// that yields the peer's identity key (crypto/tls_identity.hpp). OpenSSL's
-// headers stay in tls_stream.cpp.
+// A session's connection to or at the relay: a TLS 1.3 handshake that yields
+// the peer's identity key (crypto/tls_identity.hpp) and the keys of the
+// burrow records that follow it (io/link_stream.hpp). OpenSSL's headers stay
+// in the .cpp files.
 #include <chrono>
 #include <memory>
 

@@ -30,6 +30,10 @@ class CutProxy:
     def toggle_refusing(self):
         self.proc.p.send_signal(signal.SIGUSR2)
 
+    def flip_next(self):
+        """Flip a bit in the next chunk toward the relay."""
+        self.proc.p.send_signal(signal.SIGHUP)
+
 
 def through(relay, proxy):
     """Something with .args, as the fixtures expect of a relay, that goes through `proxy`."""
@@ -136,6 +140,22 @@ def test_curl_download_survives_cuts(cut_lab, http_server):
         thread.join()
     assert cuts[0] >= 2, "the downloads ended before the proxies were cut twice: nothing was tested"
 
+
+
+def test_altered_link_bytes_cost_only_a_reconnect(cut_lab, http_server):
+    """A bit flipped on the wire between the endpoint and the relay fails the
+    link's record authentication (docs/PROTOCOL.md §1.3): the relay drops
+    that connection, the session resumes on a new one and replays what was
+    lost, so the download arrives intact and nothing altered is delivered."""
+    port = cut_lab.forward.port_for("lab/web")
+    cut_lab.endpoint_proxy.flip_next()
+    result = run(["curl", "-sS", "-m", "60", f"http://127.0.0.1:{port}/blob.bin"], None)
+    assert result.returncode == 0, describe(result) + cut_lab.relay.proc.report(tail=20)
+    assert hashlib.sha256(result.stdout).hexdigest() == http_server.sha256["blob.bin"]
+    cut_lab.endpoint_proxy.proc.wait_for_line("flipped a bit")
+    lost = cut_lab.relay.proc.wait_for_line(contains="transport lost (link: ", stream="stderr")
+    assert "a record failed authentication" in lost or "larger than allowed" in lost, lost
+    cut_lab.endpoint.wait_for_line(contains="resumed", stream="stderr")
 
 # ---------------------------------------------------------------- new streams while a session is suspended
 

@@ -4,6 +4,8 @@ transports the way a NAT rebinding or a dropped Wi-Fi does.
     cut_proxy.py TARGET_HOST:TARGET_PORT      prints "listening on 127.0.0.1:PORT"
     SIGUSR1: reset every open connection (RST both ways); new ones are served.
     SIGUSR2: toggle refusing new connections (an outage that lasts).
+    SIGHUP: flip the low bit of the last byte of the next chunk sent to the
+            target (bytes altered on the way).
 """
 import selectors
 import signal
@@ -22,7 +24,8 @@ print(f"listening on 127.0.0.1:{listener.getsockname()[1]}", flush=True)
 sel = selectors.DefaultSelector()
 sel.register(listener, selectors.EVENT_READ)
 peers = {}  # socket -> its other end
-state = {"cut": False, "refuse": False}
+state = {"cut": False, "refuse": False, "flip": False}
+upstream = set()  # sockets connected to the target
 
 
 def on_usr1(*_):
@@ -33,8 +36,13 @@ def on_usr2(*_):
     state["refuse"] = not state["refuse"]
 
 
+def on_hup(*_):
+    state["flip"] = True
+
+
 signal.signal(signal.SIGUSR1, on_usr1)
 signal.signal(signal.SIGUSR2, on_usr2)
+signal.signal(signal.SIGHUP, on_hup)
 
 
 def drop(sock, reset=False):
@@ -43,6 +51,7 @@ def drop(sock, reset=False):
         if s is None or s.fileno() == -1:
             continue
         peers.pop(s, None)
+        upstream.discard(s)
         try:
             sel.unregister(s)
         except (KeyError, ValueError):
@@ -67,6 +76,7 @@ while True:
                 conn.close()
                 continue
             peers[conn], peers[up] = up, conn
+            upstream.add(up)
             sel.register(conn, selectors.EVENT_READ)
             sel.register(up, selectors.EVENT_READ)
             continue
@@ -79,6 +89,10 @@ while True:
         if not data:
             drop(sock)
             continue
+        if state["flip"] and peers[sock] in upstream:
+            state["flip"] = False
+            data = data[:-1] + bytes([data[-1] ^ 1])
+            print(f"flipped a bit of byte {len(data) - 1} of a {len(data)}-byte chunk", flush=True)
         try:
             peers[sock].sendall(data)
         except OSError:

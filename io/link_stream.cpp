@@ -1,0 +1,112 @@
+#include "io/link_stream.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "crypto/e2e_errc.hpp"
+
+namespace burrow::io {
+namespace {
+
+using crypto::E2eErrc;
+
+// Ciphertext read per try_read(); with one partial record ahead of it, its
+// plaintext fits in a 64 KiB caller buffer.
+constexpr std::size_t kWireRead = 64 * 1024 - crypto::RecordOpener::kMaxCipher - 2;
+
+[[noreturn]] void fail(std::error_code ec) {
+    const char* why = "a record is malformed";
+    if (ec == E2eErrc::auth_failed) why = "a record failed authentication (altered or injected on the way)";
+    if (ec == E2eErrc::record_too_large) why = "a record is larger than allowed";
+    if (ec == E2eErrc::record_limit) why = "the record limit of this connection is reached";
+    if (ec == E2eErrc::closed) why = "the link is closed after an earlier error";
+    throw std::runtime_error(std::string("link: ") + why);
+}
+
+std::span<std::uint8_t> wire_scratch() {
+    thread_local std::array<std::uint8_t, kWireRead> buffer;
+    return buffer;
+}
+
+std::vector<std::uint8_t>& plain_scratch() {
+    thread_local std::vector<std::uint8_t> buffer;
+    return buffer;
+}
+
+class LinkByteStream final : public ByteStream {
+public:
+    LinkByteStream(std::unique_ptr<TcpByteStream> tcp, crypto::LinkKeys keys)
+        : tcp_(std::move(tcp)), sealer_(std::move(keys.sealer)), opener_(std::move(keys.opener)) {}
+
+    std::optional<std::size_t> try_read(std::span<std::uint8_t> buf) override {
+        if (!pending_.empty()) return take_pending(buf);
+        if (at_eof_) return 0;
+        auto& plain = plain_scratch();
+        for (;;) {
+            const auto wire = wire_scratch();
+            const auto got = tcp_->try_read(wire.first(std::min(wire.size(), buf.size())));
+            if (!got) return std::nullopt;
+            if (*got == 0) {
+                at_eof_ = true;
+                if (opener_.mid_record()) throw std::runtime_error("link: the connection ended in the middle of a record");
+                return 0;
+            }
+            plain.clear();
+            if (auto ec = opener_.open(wire.first(*got), plain)) fail(ec);
+            if (opener_.peer_closed()) at_eof_ = true;
+            if (plain.empty()) {
+                if (at_eof_) return 0;
+                continue;  // only part of a record so far
+            }
+            const std::size_t n = std::min(plain.size(), buf.size());
+            std::memcpy(buf.data(), plain.data(), n);
+            pending_.assign(plain.begin() + static_cast<std::ptrdiff_t>(n), plain.end());
+            return n;
+        }
+    }
+
+    awaitable<void> wait_readable() override { co_await tcp_->wait_readable(); }
+
+    awaitable<void> write_all(std::span<const std::uint8_t> bytes) override {
+        if (bytes.empty()) co_return;
+        std::vector<std::uint8_t> out;
+        out.reserve(crypto::RecordSealer::sealed_size(bytes.size()));
+        if (auto ec = sealer_.seal(bytes, out)) fail(ec);
+        co_await tcp_->write_all(out);
+    }
+
+    void shutdown_send() noexcept override { tcp_->shutdown_send(); }
+    void close() noexcept override { tcp_->close(); }
+    void reset() noexcept override { tcp_->reset(); }
+    std::string describe() const override { return tcp_->describe(); }
+
+private:
+    std::size_t take_pending(std::span<std::uint8_t> buf) {
+        const std::size_t n = std::min(pending_.size() - pending_at_, buf.size());
+        std::memcpy(buf.data(), pending_.data() + pending_at_, n);
+        pending_at_ += n;
+        if (pending_at_ == pending_.size()) {
+            std::vector<std::uint8_t>().swap(pending_);
+            pending_at_ = 0;
+        }
+        return n;
+    }
+
+    std::unique_ptr<TcpByteStream> tcp_;
+    crypto::RecordSealer sealer_;
+    crypto::RecordOpener opener_;
+    std::vector<std::uint8_t> pending_;  // plaintext the caller had no room for
+    std::size_t pending_at_ = 0;
+    bool at_eof_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteStream> make_link_stream(std::unique_ptr<TcpByteStream> tcp, crypto::LinkKeys keys) {
+    return std::make_unique<LinkByteStream>(std::move(tcp), std::move(keys));
+}
+
+}  // namespace burrow::io
