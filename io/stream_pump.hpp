@@ -4,7 +4,6 @@
 // stream may send, and grants the peer credit only for bytes written locally.
 // EOF on the local side becomes FIN; FIN from the peer becomes shutdown_send.
 // An optional StreamCodec (end-to-end encryption) sits in between.
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -14,6 +13,7 @@
 #include "io/byte_stream.hpp"
 #include "io/session.hpp"
 #include "io/stream_codec.hpp"
+#include "proto/fifo.hpp"
 
 namespace burrow::io {
 
@@ -66,7 +66,7 @@ private:
     std::unique_ptr<StreamCodec> codec_;
     CodecFactory codec_factory_;
     std::vector<std::uint8_t> outbox_;  // encoded bytes not yet taken by the mux
-    std::deque<Chunk> inbox_;
+    proto::Fifo<Chunk> inbox_;
     std::size_t inbox_grant_ = 0;
     asio::steady_timer up_wake_;
     asio::steady_timer down_wake_;

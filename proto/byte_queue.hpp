@@ -3,9 +3,10 @@
 // bulk copies, never byte by byte.
 #include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <span>
 #include <vector>
+
+#include "proto/fifo.hpp"
 
 namespace burrow::proto {
 
@@ -44,7 +45,7 @@ public:
 
 private:
     static constexpr std::size_t kJoinBelow = 4096;
-    std::deque<std::vector<std::uint8_t>> chunks_;
+    Fifo<std::vector<std::uint8_t>> chunks_;
     std::size_t front_taken_ = 0;
     std::size_t size_ = 0;
 };

@@ -23,7 +23,6 @@
 // cannot hold back a keystroke on another.
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -35,6 +34,7 @@
 
 #include "proto/byte_queue.hpp"
 #include "proto/control.hpp"
+#include "proto/fifo.hpp"
 #include "proto/errc.hpp"
 #include "proto/frame.hpp"
 #include "proto/frame_reader.hpp"
@@ -210,11 +210,11 @@ private:
     MuxLimits limits_;
     FrameReader reader_;
     std::unordered_map<StreamId, Stream> streams_;
-    std::deque<MuxEvent> events_;
+    Fifo<MuxEvent> events_;
     std::vector<std::uint8_t> control_out_;  // frames waiting to enter out_, ahead of data
     std::vector<std::uint8_t> out_;          // handed out by pending_output()
     std::size_t out_taken_ = 0;              // bytes of out_ already consumed
-    std::deque<StreamId> ready_;             // streams with data or FIN to send
+    Fifo<StreamId> ready_;             // streams with data or FIN to send
     StreamId next_local_id_;
     StreamId last_peer_id_ = 0;
     std::uint32_t peer_streams_ = 0;         // live streams the peer opened

@@ -4,9 +4,10 @@
 // a broken transport, a resumed session replays them from the offset the
 // peer says it has received.
 #include <cstdint>
-#include <deque>
 #include <span>
 #include <vector>
+
+#include "proto/fifo.hpp"
 
 namespace burrow::proto {
 
@@ -30,7 +31,7 @@ public:
     std::size_t size() const noexcept { return size_; }
 
 private:
-    std::deque<std::vector<std::uint8_t>> chunks_;
+    Fifo<std::vector<std::uint8_t>> chunks_;
     std::size_t front_skip_ = 0;  // bytes of chunks_.front() already acknowledged
     std::uint64_t begin_ = 0;
     std::size_t size_ = 0;

@@ -5,13 +5,13 @@
 // handed on. So what the relay holds per stream is bounded by the window it
 // granted that side, never more.
 #include <array>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "io/session.hpp"
+#include "proto/fifo.hpp"
 
 namespace burrow::relay {
 
@@ -37,7 +37,7 @@ private:
     struct Side {
         std::shared_ptr<io::Session> session;
         proto::StreamId id = 0;
-        std::deque<std::vector<std::uint8_t>> pending;  // received from this side, not yet handed on
+        proto::Fifo<std::vector<std::uint8_t>> pending;  // received from this side, not yet handed on
         std::size_t front_offset = 0;
         bool fin_in = false;    // this side sent FIN
         bool fin_out = false;   // FIN passed on to this side
