@@ -27,9 +27,8 @@ bool cipher_known(Cipher cipher) noexcept {
 
 // OpenSSL's AES-GCM and ChaCha20-Poly1305 are about twice as fast as
 // libsodium's here; the records are the same (the spec test recomputes them
-// with libsodium).
-// Fetched once: given EVP_aes_256_gcm(), OpenSSL 3 looks the implementation
-// up by name on every record.
+// with libsodium). Fetched once: given EVP_aes_256_gcm(), OpenSSL 3 looks the
+// implementation up by name on every record.
 const EVP_CIPHER* evp_cipher(Cipher cipher) noexcept {
     static const EVP_CIPHER* const aes = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
     static const EVP_CIPHER* const chacha = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);

@@ -72,6 +72,7 @@ public:
         SSL_set_bio(ssl_, rbio, wbio);
         wbio_ = wbio;
         SSL_set_read_ahead(ssl_, 0);
+        SSL_set_options(ssl_, SSL_OP_IGNORE_UNEXPECTED_EOF);  // a close mid-handshake: "the peer closed the connection"
         if (server)
             SSL_set_accept_state(ssl_);
         else

@@ -1,6 +1,7 @@
 """Error reporting: one `burrow: ...` line on stderr and the right exit status."""
 import re
 import socket
+import threading
 
 import pytest
 
@@ -41,6 +42,31 @@ def test_relay_unreachable(burrow, command):
                     input=b"")
     assert result.returncode != 0, describe(result)
     assert any("relay" in l and ("refused" in l or "unreachable" in l)
+               for l in error_lines(result)), describe(result)
+
+
+def test_not_a_relay_that_hangs_up_is_named(burrow):
+    """A server that reads the TLS hello and closes cleanly (not a burrow
+    relay, or one shedding load) is reported as such, not as an OpenSSL
+    error code."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+
+        def hang_up():
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(65536)
+                conn.shutdown(socket.SHUT_WR)
+                conn.recv(65536)
+
+        thread = threading.Thread(target=hang_up, daemon=True)
+        thread.start()
+        result = burrow("ls", "--relay", f"127.0.0.1:{port}", input=b"")
+        thread.join(COMMAND_TIMEOUT)
+    assert result.returncode != 0, describe(result)
+    assert any("tls handshake failed: the peer closed the connection" in l
                for l in error_lines(result)), describe(result)
 
 

@@ -141,7 +141,6 @@ def test_curl_download_survives_cuts(cut_lab, http_server):
     assert cuts[0] >= 2, "the downloads ended before the proxies were cut twice: nothing was tested"
 
 
-
 def test_altered_link_bytes_cost_only_a_reconnect(cut_lab, http_server):
     """A bit flipped on the wire between the endpoint and the relay fails the
     link's record authentication (docs/PROTOCOL.md §1.3): the relay drops
@@ -156,6 +155,7 @@ def test_altered_link_bytes_cost_only_a_reconnect(cut_lab, http_server):
     lost = cut_lab.relay.proc.wait_for_line(contains="transport lost (link: ", stream="stderr")
     assert "a record failed authentication" in lost or "larger than allowed" in lost, lost
     cut_lab.endpoint.wait_for_line(contains="resumed", stream="stderr")
+
 
 # ---------------------------------------------------------------- new streams while a session is suspended
 
