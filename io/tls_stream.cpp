@@ -50,19 +50,16 @@ constexpr int kNotSentLowat = 128 * 1024;
 
 class TlsHandshake {
 public:
-    TlsHandshake(tcp::socket socket, SSL_CTX* ctx, bool server) : socket_(std::move(socket)), ssl_(SSL_new(ctx)) {
+    TlsHandshake(tcp::socket socket, SSL_CTX* ctx, bool server)
+        : tcp_(std::make_unique<TcpByteStream>(std::move(socket))), ssl_(SSL_new(ctx)) {
         if (!ssl_) throw std::runtime_error("SSL_new: " + crypto::tls_last_error());
-        error_code ec;
-        const auto remote = socket_.remote_endpoint(ec);
-        peer_ = ec ? "?" : to_string(remote);
-        socket_.set_option(tcp::no_delay(true), ec);
-        socket_.non_blocking(true, ec);
-        enable_keepalive(socket_);
+        const int fd = tcp_->socket().native_handle();
+        enable_keepalive(tcp_->socket());
         // Keep the bytes the kernel has not sent yet small, so that they queue in the mux, where a
         // keystroke can pass a bulk transfer, rather than in the socket, where it cannot.
         const int lowat = kNotSentLowat;
-        ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
-        BIO* rbio = BIO_new_socket(socket_.native_handle(), BIO_NOCLOSE);
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
+        BIO* rbio = BIO_new_socket(fd, BIO_NOCLOSE);
         BIO* wbio = BIO_new(BIO_s_mem());
         if (!rbio || !wbio) {
             BIO_free(rbio);
@@ -83,7 +80,7 @@ public:
     TlsHandshake& operator=(const TlsHandshake&) = delete;
 
     SSL* native() noexcept { return ssl_; }
-    const std::string& peer() const noexcept { return peer_; }
+    std::string peer() const { return tcp_->describe(); }
 
     awaitable<void> run() {
         for (;;) {
@@ -95,24 +92,20 @@ public:
             co_await send_records();  // an alert, if the handshake failed, tells the peer why
             if (r == 1) co_return;
             if (err != SSL_ERROR_WANT_READ) throw_tls("TLS handshake failed", err, sys_errno);
-            co_await socket_.async_wait(tcp::socket::wait_read, use_awaitable);
+            co_await tcp_->wait_readable();
         }
     }
 
-    // The socket, for the records that follow the handshake.
-    tcp::socket take_socket() noexcept { return std::move(socket_); }
+    // The connection, for the records that follow the handshake.
+    std::unique_ptr<TcpByteStream> take_stream() noexcept { return std::move(tcp_); }
 
-    void close() noexcept {
-        error_code ignored;
-        socket_.shutdown(tcp::socket::shutdown_both, ignored);
-        socket_.close(ignored);
-    }
+    void close() noexcept { tcp_->close(); }
 
 private:
     // OpenSSL reads the descriptor number it was given: once the socket is
     // closed that number may already belong to another connection.
-    void throw_if_closed() const {
-        if (!socket_.is_open()) throw boost::system::system_error(asio::error::bad_descriptor);
+    void throw_if_closed() {
+        if (!tcp_->socket().is_open()) throw boost::system::system_error(asio::error::bad_descriptor);
     }
 
     // Sends what OpenSSL wrote into the memory BIO.
@@ -123,13 +116,12 @@ private:
         const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
         std::vector<std::uint8_t> out(bytes, bytes + len);
         (void)BIO_reset(wbio_);
-        co_await asio::async_write(socket_, asio::buffer(out), use_awaitable);
+        co_await tcp_->write_all(out);
     }
 
-    tcp::socket socket_;
+    std::unique_ptr<TcpByteStream> tcp_;  // sets no-delay and non-blocking, names the peer
     SSL* ssl_;
     BIO* wbio_ = nullptr;  // owned by ssl_
-    std::string peer_;
 };
 
 }  // namespace
@@ -153,8 +145,7 @@ awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chr
     if (!key) throw std::runtime_error("peer presented no Ed25519 identity");
     if (SSL_has_pending(native)) throw std::runtime_error("peer sent TLS records after the handshake");
     auto keys = crypto::tls_link_keys(native, ctx.server());
-    auto tcp = std::make_unique<TcpByteStream>(tls->take_socket());
-    co_return TlsResult{make_link_stream(std::move(tcp), std::move(keys)), *key};
+    co_return TlsResult{make_link_stream(tls->take_stream(), std::move(keys)), *key};
 }
 
 }  // namespace burrow::io

@@ -34,8 +34,8 @@
 
 #include "proto/byte_queue.hpp"
 #include "proto/control.hpp"
-#include "proto/fifo.hpp"
 #include "proto/errc.hpp"
+#include "proto/fifo.hpp"
 #include "proto/frame.hpp"
 #include "proto/frame_reader.hpp"
 #include "proto/window_tuner.hpp"
@@ -214,7 +214,7 @@ private:
     std::vector<std::uint8_t> control_out_;  // frames waiting to enter out_, ahead of data
     std::vector<std::uint8_t> out_;          // handed out by pending_output()
     std::size_t out_taken_ = 0;              // bytes of out_ already consumed
-    Fifo<StreamId> ready_;             // streams with data or FIN to send
+    Fifo<StreamId> ready_;                   // streams with data or FIN to send
     StreamId next_local_id_;
     StreamId last_peer_id_ = 0;
     std::uint32_t peer_streams_ = 0;         // live streams the peer opened
