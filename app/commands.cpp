@@ -31,15 +31,24 @@ io::HostPort address(const std::string& text, const std::string& what, bool allo
     return *hp;
 }
 
+io::HostPort relay_address(const std::string& text) {
+    auto hp = io::parse_host_port_or(text, io::kDefaultRelayPort);
+    if (!hp) throw UsageError("relay '" + text + "' is not HOST or HOST:PORT");
+    return *hp;
+}
+
 // How a role stops: `drain` ends new work, `idle` says when the old is done,
-// `stop` ends everything at once.
+// `stop` ends everything at once, and `finished` says when its goodbyes
+// (GOAWAY) are out, so that the process may exit.
 struct Shutdown {
     std::function<void()> drain;
     std::function<bool()> idle;
     std::function<void()> stop;
+    std::function<bool()> finished = [] { return true; };
 };
 
 constexpr auto kDrainDeadline = std::chrono::seconds(30);
+constexpr auto kGoodbyeDeadline = std::chrono::seconds(1);  // for the GOAWAYs to leave after stop()
 
 // Runs the io_context until the role is stopped. The first SIGTERM/SIGINT
 // drains (open streams may finish, for kDrainDeadline at most); a second one
@@ -48,11 +57,25 @@ void run_until_signal(io::asio::io_context& ctx, Shutdown shutdown, std::functio
     io::asio::signal_set stop(ctx, SIGINT, SIGTERM);
     io::asio::steady_timer poll(ctx);
     const auto deadline_at = std::make_shared<std::chrono::steady_clock::time_point>();
+    std::function<void()> await_goodbyes = [&] {
+        if (shutdown.finished() || std::chrono::steady_clock::now() >= *deadline_at) {
+            ctx.stop();
+            return;
+        }
+        poll.expires_after(std::chrono::milliseconds(10));
+        poll.async_wait([&](const io::error_code& ec) {
+            if (!ec) await_goodbyes();
+        });
+    };
+    const auto stop_now = [&] {
+        shutdown.stop();
+        *deadline_at = std::chrono::steady_clock::now() + kGoodbyeDeadline;
+        await_goodbyes();
+    };
     std::function<void()> check = [&] {
         if (shutdown.idle() || std::chrono::steady_clock::now() >= *deadline_at) {
             if (!shutdown.idle()) spdlog::warn("drain deadline reached: closing the streams still open");
-            shutdown.stop();
-            ctx.stop();
+            stop_now();
             return;
         }
         poll.expires_after(std::chrono::milliseconds(100));
@@ -69,8 +92,8 @@ void run_until_signal(io::asio::io_context& ctx, Shutdown shutdown, std::functio
         stop.async_wait([&](const io::error_code& ec2, int) {
             if (ec2) return;
             spdlog::info("second signal: stopping now");
-            shutdown.stop();
-            ctx.stop();
+            poll.cancel();
+            stop_now();
         });
     });
     io::asio::signal_set hup(ctx, SIGHUP);
@@ -94,22 +117,33 @@ io::RelayTrust relay_trust(const std::string& flag, const std::optional<std::str
                            const std::string& file) {
     io::RelayTrust trust;
     trust.known_relays = crypto::default_known_relays_path();
-    if (!flag.empty()) trust.pinned = parse_public_key(flag, "--relay-key");
-    else if (from_file) trust.pinned = parse_public_key(*from_file, file + ": relay_key");
+    if (!flag.empty()) {
+        trust.pinned = parse_public_key(flag, "--relay-key");
+        trust.pinned_by = "--relay-key";
+    } else if (from_file) {
+        trust.pinned = parse_public_key(*from_file, file + ": relay_key");
+        trust.pinned_by = "relay_key in " + file;
+    }
     return trust;
 }
 
-client::ClientOptions client_options(const ClientArgs& args, std::vector<std::string>* forwards = nullptr) {
+// The client config's `forward` entries, for `burrow forward`.
+struct ConfigForwards {
+    std::string file;
+    std::vector<std::string> specs;
+};
+
+client::ClientOptions client_options(const ClientArgs& args, ConfigForwards* forwards = nullptr) {
     ClientFile file;
     const std::string path = args.config.empty() ? default_client_config() : args.config;
     if (!path.empty()) file = load_client_file(path);
-    if (forwards) forwards->insert(forwards->begin(), file.forward.begin(), file.forward.end());
+    if (forwards) *forwards = ConfigForwards{path, file.forward};
     std::string relay = !args.relay.empty() ? args.relay : file.relay.value_or("");
     if (relay.empty())
         if (const char* env = std::getenv("BURROW_RELAY")) relay = env;
-    if (relay.empty()) throw UsageError("no relay given: use --relay HOST:PORT, BURROW_RELAY or a client config");
+    if (relay.empty()) throw UsageError("no relay given: use --relay HOST[:PORT], BURROW_RELAY or a client config");
     client::ClientOptions options;
-    options.relay = address(relay, "relay");
+    options.relay = relay_address(relay);
     options.trust = relay_trust(args.relay_key, file.relay_key, path);
     options.identity = std::make_shared<crypto::Identity>(
         load_or_create_identity(!args.key.empty() ? args.key : file.key_file.value_or("")));
@@ -160,16 +194,30 @@ RelaySetup relay_setup(const RelayArgs& args) {
     options.listen = address(listen, "listen address", true);
     setup.key_file = !args.key.empty() ? args.key : file.key_file.value_or("");
     setup.control_socket = file.control_socket;
+    setup.options.state_file =
+        file.state_file.value_or(args.config.empty()
+                                     ? crypto::config_dir() + "/relay.state"
+                                     : (std::filesystem::path(args.config).parent_path() / "relay.state").string());
     std::vector<relay::EndpointGrant> endpoints;
     for (const auto& e : file.endpoints) {
         if (!proto::is_valid_name(e.name)) throw ConfigError(e.where + ": endpoint name '" + e.name + "' is not valid");
         endpoints.push_back({e.name, parse_public_key(e.key, e.where)});
+        if (e.wake_mac || !e.wake_via.empty()) {
+            relay::WakeConfig wake;
+            if (e.wake_mac && !(wake.mac = proto::parse_mac(*e.wake_mac)))
+                throw ConfigError(e.where + ": wake mac '" + *e.wake_mac + "' is not a MAC address (" +
+                                  std::string(proto::kMacForm) + ")");
+            for (const auto& v : e.wake_via)
+                if (!proto::is_valid_name(v)) throw ConfigError(e.where + ": wake via '" + v + "' is not an endpoint name");
+            wake.via = e.wake_via;
+            options.wake[e.name] = std::move(wake);
+        }
         for (std::size_t i = 0; i + 1 < endpoints.size(); ++i)
             if (endpoints[i].name == e.name && endpoints[i].key != endpoints.back().key)
                 throw ConfigError(e.where + ": endpoint name '" + e.name + "' is given to two keys");
     }
     std::vector<relay::ClientGrant> clients;
-    for (const auto& c : file.clients) clients.push_back({c.name, parse_public_key(c.key, c.where), c.allow});
+    for (const auto& c : file.clients) clients.push_back({c.name, parse_public_key(c.key, c.where), c.allow, c.wake});
     options.policy = relay::Policy(std::move(endpoints), std::move(clients));
     const auto limit = [&](const char* key, auto fallback) {
         const auto it = file.limits.find(key);
@@ -224,17 +272,42 @@ int run_relay(const RelayArgs& args) {
     io::asio::io_context ctx;
     auto relay = std::make_shared<relay::Relay>(ctx.get_executor(), setup.options, identity);
     relay->start();
-    const auto control = open_control_socket(ctx.get_executor(), "relay", args.control_socket, setup.control_socket,
-                                             {{"reload", [&] { return reload_relay(args, *relay); }}});
+    ControlSocket control(ctx.get_executor(), "relay", args.control_socket, setup.control_socket,
+                          {{"reload", [&] { return reload_relay(args, *relay); }}});
     say("listening on " + relay->bound().str() + " key " + relay->key().to_text());
     spdlog::info("relay listening on {} with key {}", relay->bound().str(), relay->key().fingerprint());
-    run_until_signal(
-        ctx, Shutdown{[&] { relay->drain(); }, [&] { return relay->idle(); }, [&] { relay->stop(); }},
-        [&] { reload_relay(args, *relay); });
+    run_until_signal(ctx,
+                     Shutdown{[&] {
+                                  control.release();  // for a relay started meanwhile
+                                  relay->drain();
+                              },
+                              [&] { return relay->idle(); }, [&] { relay->stop(); },
+                              [&] { return relay->finished(); }},
+                     [&] { reload_relay(args, *relay); });
     return 0;
 }
 
 namespace {
+
+// "NAME=HOST:PORT[,e2e=on|off]", as --service takes it.
+std::pair<std::string, endpoint::Service> parse_service_flag(const std::string& text) {
+    const std::string usage = "--service '" + text + "': expected NAME=HOST:PORT or NAME=HOST:PORT,e2e=off";
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || !proto::is_valid_name(text.substr(0, eq))) throw UsageError(usage);
+    const std::string name = text.substr(0, eq);
+    std::string rest = text.substr(eq + 1);
+    endpoint::Service service;
+    if (const auto comma = rest.find(','); comma != std::string::npos) {
+        const std::string option = rest.substr(comma + 1);
+        rest.resize(comma);
+        if (option == "e2e=off" || option == "e2e=false") service.e2e = false;
+        else if (option != "e2e=on" && option != "e2e=true") throw UsageError(usage);
+    }
+    const auto hp = io::parse_host_port(rest);
+    if (!hp) throw UsageError(usage);
+    service.address = *hp;
+    return {name, service};
+}
 
 std::map<std::string, endpoint::Service> endpoint_services(const EndpointArgs& args, const EndpointFile& file) {
     std::map<std::string, endpoint::Service> services;
@@ -245,10 +318,8 @@ std::map<std::string, endpoint::Service> endpoint_services(const EndpointArgs& a
         services[name] = endpoint::Service{*hp, entry.e2e};
     }
     for (const auto& s : args.services) {
-        const auto eq = s.find('=');
-        if (eq == std::string::npos || !proto::is_valid_name(s.substr(0, eq)))
-            throw UsageError("--service '" + s + "': expected NAME=HOST:PORT");
-        services[s.substr(0, eq)] = endpoint::Service{address(s.substr(eq + 1), "--service " + s.substr(0, eq))};
+        const auto [name, service] = parse_service_flag(s);
+        services[name] = service;
     }
     if (services.size() > proto::kMaxServices)
         throw UsageError("at most " + std::to_string(proto::kMaxServices) + " services per endpoint");
@@ -287,8 +358,8 @@ int run_endpoint(const EndpointArgs& args) {
         throw UsageError(options.name.empty() ? "no endpoint name: use --name or name = \"...\" in the config"
                                               : "endpoint name '" + options.name + "' is not valid (letters, digits, . _ -)");
     const std::string relay = !args.relay.empty() ? args.relay : file.relay.value_or("");
-    if (relay.empty()) throw UsageError("no relay given: use --relay HOST:PORT or relay = \"...\" in the config");
-    options.relay = address(relay, "relay");
+    if (relay.empty()) throw UsageError("no relay given: use --relay HOST[:PORT] or relay = \"...\" in the config");
+    options.relay = relay_address(relay);
     options.trust = relay_trust(args.relay_key, file.relay_key, args.config);
     options.services = endpoint_services(args, file);
     auto identity = load_or_create_identity(!args.key.empty() ? args.key : file.key_file.value_or(""));
@@ -297,51 +368,74 @@ int run_endpoint(const EndpointArgs& args) {
     auto ep = std::make_shared<endpoint::Endpoint>(ctx.get_executor(), options, identity, [&] {
         say("registered as " + options.name + " with relay " + options.relay.str());
     });
-    const auto control = open_control_socket(ctx.get_executor(), "endpoint", args.control_socket, file.control_socket,
-                                             {{"reload", [&] { return reload_endpoint(args, *ep); }}});
+    ControlSocket control(ctx.get_executor(), "endpoint", args.control_socket, file.control_socket,
+                          {{"reload", [&] { return reload_endpoint(args, *ep); }}});
     ep->start();
-    run_until_signal(
-        ctx, Shutdown{[&] { ep->drain(); }, [&] { return ep->idle(); }, [&] { ep->stop(); }},
-        [&] { reload_endpoint(args, *ep); });
+    run_until_signal(ctx,
+                     Shutdown{[&] {
+                                  control.release();
+                                  ep->drain();
+                              },
+                              [&] { return ep->idle(); }, [&] { ep->stop(); }, [&] { return ep->finished(); }},
+                     [&] { reload_endpoint(args, *ep); });
     return 0;
 }
 
 int run_forward(const ClientArgs& args, const std::vector<std::string>& spec_texts) {
-    std::vector<std::string> texts = spec_texts;
     std::vector<client::ForwardSpec> specs;
-    for (const auto& t : spec_texts)
-        if (!client::parse_forward_spec(t)) throw UsageError("bad -L '" + t + "': expected [bind:]port:endpoint:service");
-    const auto options = client_options(args, &texts);
-    for (const auto& t : texts) {
+    for (const auto& t : spec_texts) {
         auto spec = client::parse_forward_spec(t);
         if (!spec) throw UsageError("bad -L '" + t + "': expected [bind:]port:endpoint:service");
         specs.push_back(*spec);
     }
-    if (specs.empty()) throw UsageError("nothing to forward: give at least one -L [bind:]port:endpoint:service");
+    ConfigForwards from_file;
+    const auto options = client_options(args, &from_file);
+    if (!args.no_config_forwards) {
+        std::vector<client::ForwardSpec> listed;
+        for (const auto& t : from_file.specs) {
+            auto spec = client::parse_forward_spec(t);
+            if (!spec) throw ConfigError(from_file.file + ": forward '" + t + "': expected [bind:]port:endpoint:service");
+            spec->origin = from_file.file;
+            listed.push_back(*spec);
+        }
+        specs.insert(specs.begin(), listed.begin(), listed.end());
+    }
+    if (specs.empty())
+        throw UsageError(args.no_config_forwards || from_file.specs.empty()
+                             ? "nothing to forward: give at least one -L [bind:]port:endpoint:service"
+                             : "nothing to forward: --no-config-forwards left out the config's, and no -L was given");
     io::asio::io_context ctx;
     auto fwd = std::make_shared<client::Forwarder>(ctx.get_executor(), options, specs);
-    std::exception_ptr failure;
-    io::asio::co_spawn(
-        ctx,
-        fwd->start([](const client::ForwardSpec& spec, const io::HostPort& bound) {
-            say("forwarding " + bound.str() + " -> " + spec.target());
-        }),
-        [&](std::exception_ptr e) {
-            if (!e) return;
-            failure = e;
-            fwd->stop();
-            ctx.stop();
-        });
-    run_until_signal(ctx, Shutdown{[&] { fwd->drain(); }, [&] { return fwd->idle(); }, [&] { fwd->stop(); }});
-    if (failure) std::rethrow_exception(failure);
+    fwd->start([](const client::ForwardSpec& spec, const io::HostPort& bound) {
+        say("forwarding " + bound.str() + " -> " + spec.target());
+    });
+    run_until_signal(ctx, Shutdown{[&] { fwd->drain(); }, [&] { return fwd->idle(); }, [&] { fwd->stop(); },
+                                   [&] { return fwd->finished(); }});
     return 0;
 }
 
-int run_connect(const ClientArgs& args, const std::string& endpoint, const std::string& service) {
+constexpr std::chrono::seconds kConnectWakeWait{120};
+
+int run_wake_endpoint(const ClientArgs& args, const std::string& endpoint, std::optional<std::chrono::seconds> wait) {
+    const auto options = client_options(args);
+    return run_to_end(client::wake_endpoint(options, endpoint, wait, stdout));
+}
+
+int run_connect(const ClientArgs& args, const std::string& first, const std::string& second) {
+    std::string endpoint = first, service = second;
+    if (const auto slash = first.find('/'); slash != std::string::npos) {
+        if (!second.empty())
+            throw UsageError("give the target as 'endpoint/service' or as 'endpoint service', not both");
+        endpoint = first.substr(0, slash);
+        service = first.substr(slash + 1);
+    }
+    if (service.empty()) throw UsageError("which service of '" + endpoint + "'? give 'endpoint service' or 'endpoint/service'");
     if (!proto::is_valid_name(endpoint) || !proto::is_valid_name(service))
         throw UsageError("'" + endpoint + "/" + service + "' is not a valid endpoint/service");
     const auto options = client_options(args);
     const std::string target = endpoint + "/" + service;
+    // stdout carries the stream: what the wake says goes to stderr.
+    if (args.wake && run_to_end(client::wake_endpoint(options, endpoint, kConnectWakeWait, stderr)) != 0) return 1;
     const std::string error = run_to_end(client::connect_stdio(options, target));
     if (!error.empty()) {
         std::fprintf(stderr, "burrow: %s: %s\n", target.c_str(), error.c_str());
@@ -352,7 +446,9 @@ int run_connect(const ClientArgs& args, const std::string& endpoint, const std::
 
 int run_list(const ClientArgs& args) {
     const auto options = client_options(args);
-    run_to_end(client::list_endpoints(options, [](const proto::ListReply& reply) {
+    run_to_end(client::list_endpoints(options, [&](const proto::ListReply& reply) {
+        if (reply.endpoints.empty())
+            std::fprintf(stderr, "no endpoint you may open is online at relay %s\n", options.relay.str().c_str());
         for (const auto& e : reply.endpoints) {
             std::string line = e.name;
             for (const auto& s : e.services) line += " " + s;

@@ -1,5 +1,9 @@
 #pragma once
 // One function per subcommand; each returns the process exit status.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -25,11 +29,25 @@ struct ClientArgs {
     std::string relay;
     std::string relay_key;
     std::string key;
+    bool no_config_forwards = false;
+    bool wake = false;  // connect --wake
 };
 struct KeyArgs {
     std::string file;
     std::string comment;
     bool fingerprint = false;
+    bool force = false;
+};
+struct WakeArgs {
+    std::string target;  // a MAC address or an endpoint name
+    std::optional<std::string> wait;  // --wait [SECONDS]
+    std::string broadcast = "255.255.255.255";
+    std::uint16_t port = 9;
+    std::string password;  // SecureOn
+};
+struct KnownArgs {
+    std::string config;  // client config, whose pins are listed too
+    std::string name;    // for `known rm`
 };
 
 int run_relay(const RelayArgs& args);
@@ -39,6 +57,11 @@ int run_connect(const ClientArgs& args, const std::string& endpoint, const std::
 int run_list(const ClientArgs& args);
 int run_keygen(const KeyArgs& args);
 int run_id(const KeyArgs& args);
+int run_known(const KnownArgs& args);
+int run_wake(const ClientArgs& client, const WakeArgs& args);
+// Has the relay wake `endpoint`; with `wait`, until it is online (exit 1 if it does not come).
+int run_wake_endpoint(const ClientArgs& args, const std::string& endpoint, std::optional<std::chrono::seconds> wait);
+int run_known_rm(const KnownArgs& args);
 
 // Thrown for mistakes on the command line (exit status 2).
 struct UsageError : std::runtime_error {

@@ -139,26 +139,37 @@ const std::map<std::string, std::string>& relay_limit_keys() {
 
 RelayFile load_relay_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"listen", "key", "control_socket", "endpoints", "clients", "limits"}, "a relay config");
+    reject_unknown(doc, {"listen", "key", "control_socket", "state_file", "endpoints", "clients", "limits"},
+                   "a relay config");
     RelayFile out;
     out.listen = get_string(doc, "listen");
     out.key_file = file_path(doc, "key", path);
     out.control_socket = file_path(doc, "control_socket", path);
+    out.state_file = file_path(doc, "state_file", path);
     if (const auto* list = get(doc, "endpoints")) {
         for (const auto& e : get_array(*list, "[[endpoints]]")) {
             need_table(e, "each [[endpoints]] entry");
-            reject_unknown(e, {"name", "key"}, "an [[endpoints]] entry");
-            out.endpoints.push_back({need_string(e, "name", "[[endpoints]]"), need_string(e, "key", "[[endpoints]]"),
-                                     where(e.at("key"))});
+            reject_unknown(e, {"name", "key", "wake"}, "an [[endpoints]] entry");
+            EndpointEntry entry{need_string(e, "name", "[[endpoints]]"), need_string(e, "key", "[[endpoints]]"),
+                                where(e.at("key")), std::nullopt, {}};
+            if (const auto* wake = get(e, "wake")) {
+                need_table(*wake, "'wake'");
+                reject_unknown(*wake, {"mac", "via"}, "a 'wake' table");
+                entry.wake_mac = get_string(*wake, "mac");
+                if (const auto* via = get(*wake, "via")) entry.wake_via = string_list(*via, "'via'");
+                entry.where = where(*wake);
+            }
+            out.endpoints.push_back(std::move(entry));
         }
     }
     if (const auto* list = get(doc, "clients")) {
         for (const auto& c : get_array(*list, "[[clients]]")) {
             need_table(c, "each [[clients]] entry");
-            reject_unknown(c, {"name", "key", "allow"}, "a [[clients]] entry");
+            reject_unknown(c, {"name", "key", "allow", "wake"}, "a [[clients]] entry");
             ClientEntry entry{get_string(c, "name").value_or(""), need_string(c, "key", "[[clients]]"), {},
-                              where(c.at("key"))};
+                              where(c.at("key")), {}};
             if (const auto* allow = get(c, "allow")) entry.allow = string_list(*allow, "'allow'");
+            if (const auto* wake = get(c, "wake")) entry.wake = string_list(*wake, "'wake'");
             out.clients.push_back(std::move(entry));
         }
     }

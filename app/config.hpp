@@ -18,18 +18,22 @@ struct EndpointEntry {      // [[endpoints]] in the relay config
     std::string name;
     std::string key;        // public key text
     std::string where;      // "file:line", for errors found later
+    std::optional<std::string> wake_mac;  // wake = { mac = "...", via = [...] }
+    std::vector<std::string> wake_via;
 };
 struct ClientEntry {        // [[clients]] in the relay config
     std::string name;
     std::string key;
     std::vector<std::string> allow;
     std::string where;
+    std::vector<std::string> wake;  // endpoints it may wake besides those it may open all of
 };
 
 struct RelayFile {
     std::optional<std::string> listen;
     std::optional<std::string> key_file;        // resolved against the config's folder
     std::optional<std::string> control_socket;  // likewise
+    std::optional<std::string> state_file;      // likewise
     std::vector<EndpointEntry> endpoints;
     std::vector<ClientEntry> clients;
     std::map<std::string, std::int64_t> limits;  // [limits], validated by the caller

@@ -17,27 +17,59 @@ std::string control_socket_path(const std::string& role, const std::string& flag
     return crypto::config_dir() + "/" + role + ".sock";
 }
 
-std::unique_ptr<io::ControlServer> open_control_socket(io::asio::any_io_executor ex, const std::string& role,
-                                                       const std::string& flag,
-                                                       const std::optional<std::string>& from_file,
-                                                       io::ControlRequests requests) {
+namespace {
+constexpr auto kTakeOverEvery = std::chrono::seconds(1);
+}  // namespace
+
+ControlSocket::ControlSocket(io::asio::any_io_executor ex, std::string role, const std::string& flag,
+                             const std::optional<std::string>& from_file, io::ControlRequests requests)
+    : role_(std::move(role)), requests_(std::move(requests)), retry_(ex) {
     const bool chosen = !flag.empty() || (from_file && !from_file->empty());
-    std::string path;
     try {
-        path = control_socket_path(role, flag, from_file);
-        crypto::create_parent_dirs(path);
-        auto server = std::make_unique<io::ControlServer>(std::move(ex), path, std::move(requests));
-        spdlog::info("control socket {} (for `burrow {} reload`)", path, role);
-        return server;
-    } catch (const io::ControlSocketInUse& e) {
-        if (chosen) throw std::runtime_error(std::string(e.what()) + ": is this " + role + " running already?");
-        spdlog::warn("{}: this {} has none (give it its own with --control-socket PATH); SIGHUP still reloads it",
-                     e.what(), role);
+        path_ = control_socket_path(role_, flag, from_file);
     } catch (const std::exception& e) {
         if (chosen) throw;
-        spdlog::warn("no control socket: {}; SIGHUP still reloads this {}", e.what(), role);
+        spdlog::warn("no control socket: {}; SIGHUP still reloads this {}", e.what(), role_);
+        return;
     }
-    return nullptr;
+    if (!try_open(chosen, true)) retry_later();  // held by another running process
+}
+
+void ControlSocket::retry_later() {
+    retry_.expires_after(kTakeOverEvery);
+    retry_.async_wait([this](const io::error_code& ec) {
+        if (ec) return;
+        if (try_open(false, false))
+            spdlog::info("control socket {} taken over (for `burrow {} reload`)", path_, role_);
+        else
+            retry_later();
+    });
+}
+
+bool ControlSocket::try_open(bool chosen, bool first) {
+    try {
+        crypto::create_parent_dirs(path_);
+        server_ = std::make_unique<io::ControlServer>(retry_.get_executor(), path_, requests_);
+        if (first) spdlog::info("control socket {} (for `burrow {} reload`)", path_, role_);
+        return true;
+    } catch (const io::ControlSocketInUse& e) {
+        if (chosen) throw std::runtime_error(std::string(e.what()) + ": is this " + role_ + " running already?");
+        if (first)
+            spdlog::warn("{}: this {} takes it over when that one stops (or give it its own with --control-socket "
+                         "PATH); SIGHUP reloads it meanwhile",
+                         e.what(), role_);
+        return false;
+    } catch (const std::exception& e) {
+        if (chosen) throw;
+        spdlog::warn("no control socket: {}; SIGHUP still reloads this {}", e.what(), role_);
+        return true;  // nothing to take over
+    }
+}
+
+void ControlSocket::release() {
+    retry_.cancel();
+    if (server_) server_->stop();
+    server_.reset();
 }
 
 namespace {

@@ -3,6 +3,7 @@
 // command line sees it: where it is, opening it, and `burrow relay reload` /
 // `burrow endpoint reload`.
 #include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -15,13 +16,28 @@ namespace burrow::app {
 std::string control_socket_path(const std::string& role, const std::string& flag,
                                 const std::optional<std::string>& from_file);
 
-// Opens the role's control socket. A path given by flag or config must work
-// (else this throws); the default one is best effort: if another process holds
-// it, or it cannot be made, a warning says so and the result is null.
-std::unique_ptr<io::ControlServer> open_control_socket(io::asio::any_io_executor ex, const std::string& role,
-                                                       const std::string& flag,
-                                                       const std::optional<std::string>& from_file,
-                                                       io::ControlRequests requests);
+// The role's control socket while it runs. A path given by flag or config
+// must work (else the constructor throws); the default one is best effort: if
+// it cannot be made, a warning says so, and if another running process holds
+// it, this one says so and takes it over once that process has gone (a relay
+// started while the old one drains). release() gives it up, so that the next
+// process of the role can take it (at drain).
+class ControlSocket {
+public:
+    ControlSocket(io::asio::any_io_executor ex, std::string role, const std::string& flag,
+                  const std::optional<std::string>& from_file, io::ControlRequests requests);
+    void release();
+
+private:
+    bool try_open(bool chosen, bool first);
+    void retry_later();
+
+    std::string role_;
+    std::string path_;
+    io::ControlRequests requests_;
+    io::asio::steady_timer retry_;
+    std::unique_ptr<io::ControlServer> server_;
+};
 
 struct ReloadArgs {
     std::string config;          // only to find the control socket in it

@@ -32,7 +32,26 @@ crypto::PublicKey parse_public_key(const std::string& text, const std::string& w
 int run_keygen(const KeyArgs& args) {
     const std::string path = args.file.empty() ? crypto::default_identity_path() : args.file;
     const auto identity = crypto::Identity::generate();
-    identity.save(path, args.comment);
+    if (std::filesystem::exists(std::filesystem::symlink_status(path))) {
+        if (!args.force)
+            throw std::runtime_error(path + " already exists: not overwriting it (burrow keygen --force replaces it; "
+                                            "every relay config and pin that lists its key must then change)");
+        std::string old = "an unreadable key";
+        try {
+            old = crypto::Identity::load(path).public_key().fingerprint();
+        } catch (const std::exception&) {
+        }
+        // Written beside it, then renamed over it: a failure half way leaves the old key whole.
+        const std::string fresh = path + ".new";
+        std::filesystem::remove(fresh);
+        std::filesystem::remove(fresh + ".pub");
+        identity.save(fresh, args.comment);
+        std::filesystem::rename(fresh + ".pub", path + ".pub");
+        std::filesystem::rename(fresh, path);
+        std::printf("Replaced %s (it was %s).\n", path.c_str(), old.c_str());
+    } else {
+        identity.save(path, args.comment);
+    }
     std::printf("Your identity is in %s (keep it private).\n", path.c_str());
     std::printf("Public key, also in %s.pub, to paste into configs:\n%s\n", path.c_str(),
                 identity.public_key().to_text().c_str());

@@ -1,6 +1,8 @@
 #pragma once
 // The client role: forward local ports (`-L`), carry stdio (`connect`), list
 // endpoints (`ls`) — each over one session to the relay.
+#include <chrono>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +31,7 @@ struct ForwardSpec {
     io::HostPort bind;  // port 0 = any
     std::string endpoint;
     std::string service;
+    std::string origin;  // where it was given, when not on the command line: "client.toml"
     std::string target() const { return endpoint + "/" + service; }
 };
 
@@ -56,34 +59,70 @@ std::unique_ptr<io::StreamCodec> make_client_codec(const ClientOptions& options,
 // Runs `ls`; the result, one line per endpoint, goes to `print`. Throws on failure.
 io::awaitable<void> list_endpoints(ClientOptions options, std::function<void(const proto::ListReply&)> print);
 
+// Has the relay wake `endpoint` (an online endpoint on its LAN sends the
+// magic packet); with `wait`, resends every 10 s until it is online. Says what
+// happens on `out`; returns the exit status (1: it did not come online in
+// time). Throws with the reason when it cannot be woken.
+io::awaitable<int> wake_endpoint(ClientOptions options, std::string endpoint, std::optional<std::chrono::seconds> wait,
+                                 std::FILE* out);
+
 // Carries stdin/stdout as one stream to `target`; returns an error text or "".
 io::awaitable<std::string> connect_stdio(ClientOptions options, std::string target);
 
+// What the relay said of a target, in words: "ok", "endpoint 'gpu' has no
+// service 'x' (it has: ssh)", ... `client` is this client's key, for "not granted".
+std::string describe_target_check(const std::string& endpoint, const std::string& service,
+                                  const proto::TargetCheck& check, const crypto::PublicKey& client);
+
+class ClientPeer;
+class PendingRequests;
+
+// `burrow forward`: listens on every -L at once and keeps a session to the
+// relay up for as long as it runs, re-dialing with backoff (like autossh).
+// A connection that arrives while there is no session, or while its
+// endpoint is offline, waits up to 10 s for one, then is reset with a logged
+// reason; while the relay's key is refused, connections are reset at once.
 class Forwarder : public std::enable_shared_from_this<Forwarder> {
 public:
     Forwarder(asio::any_io_executor ex, ClientOptions options, std::vector<ForwardSpec> specs);
-    // Connects to the relay, binds every -L, calls `on_listening(spec, bound)`
-    // per listener, then serves until stop(). Throws if the relay is unreachable
-    // or a port cannot be bound.
-    io::awaitable<void> start(std::function<void(const ForwardSpec&, const io::HostPort&)> on_listening);
-    void stop();
+    ~Forwarder();
+    // Binds every -L, calling `on_listening(spec, bound)` for each (throws if a
+    // port cannot be bound, naming where the spec came from), then starts.
+    void start(const std::function<void(const ForwardSpec&, const io::HostPort&)>& on_listening);
+    void stop();        // says goodbye to the relay and ends everything
     void drain();       // stop listening; open streams go on
     bool idle() const;  // no stream open
+    bool finished() const;  // after stop(): the goodbye is out
 
 private:
+    io::awaitable<void> keep_connected();
+    io::awaitable<void> check_targets_at_start();
     io::awaitable<void> accept_loop(std::shared_ptr<io::tcp::acceptor> acceptor, ForwardSpec spec);
-    io::awaitable<std::shared_ptr<io::Session>> session();
-    io::awaitable<void> wait_for_resume();
-    void wake_resume_waiters();
+    io::awaitable<void> serve(io::tcp::socket socket, ForwardSpec spec);
+    // The session, once usable, within `until`; null with `why` set otherwise.
+    io::awaitable<std::shared_ptr<io::Session>> usable_session(std::chrono::steady_clock::time_point until,
+                                                               std::string& why);
+    // Asks the relay about `target` unless it was fine last time; waits while its endpoint is offline.
+    io::awaitable<bool> target_ready(const ForwardSpec& spec, std::chrono::steady_clock::time_point until,
+                                     std::string& why);
+    io::awaitable<std::optional<proto::CheckReply>> check(std::vector<std::string> targets);
+    std::shared_ptr<ClientPeer> make_peer();
+    io::awaitable<void> wait_for_change(std::chrono::steady_clock::time_point until);
+    void notify();  // the session's state changed: wake who waits for it
 
     asio::any_io_executor ex_;
     ClientOptions options_;
     std::vector<ForwardSpec> specs_;
     std::vector<std::shared_ptr<io::tcp::acceptor>> acceptors_;
     std::shared_ptr<io::Session> session_;
-    bool connecting_ = false;
-    asio::steady_timer connected_;
-    std::vector<asio::steady_timer*> resume_waiters_;  // new streams waiting for session_ to resume
+    bool stopped_ = false;
+    std::string refusal_;       // the relay's key is refused: why, with the fix
+    std::string last_failure_;  // of the last attempt to reach the relay
+    std::string session_end_;   // why the last session ended
+    std::map<std::string, proto::TargetStatus> statuses_;  // by target, as last checked on this session
+    std::unique_ptr<PendingRequests> requests_;             // CHECKs asked; answers come in order
+    std::vector<asio::steady_timer*> waiters_;
+    asio::steady_timer pause_;
 };
 
 }  // namespace burrow::client

@@ -1,5 +1,7 @@
 #include <spdlog/spdlog.h>
 
+#include <csignal>
+
 #include "client/client.hpp"
 #include "client/relay_link.hpp"
 #include "io/stream_pump.hpp"
@@ -26,9 +28,20 @@ io::awaitable<std::string> connect_stdio(ClientOptions options, std::string targ
     });
     pump->start(false);
     session->flush();
+    // ssh ends its ProxyCommand with SIGHUP once its session is over: say goodbye
+    // (GOAWAY) so the relay drops the session now instead of holding it for a resume.
+    asio::signal_set signals(ex, SIGHUP, SIGINT, SIGTERM);
+    std::string ended_by = "done";
+    signals.async_wait([&](const io::error_code& sig_ec, int sig) {
+        if (sig_ec || done) return;
+        ended_by = "signal " + std::to_string(sig);
+        done = true;
+        finished.cancel();
+    });
     io::error_code ec;
     while (!done) co_await finished.async_wait(io::redirect_error(io::use_awaitable, ec));
-    session->close("done");
+    signals.cancel();
+    session->close(ended_by);
     co_return error;
 }
 

@@ -1,47 +1,103 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "client/client.hpp"
+#include "client/control_channel.hpp"
 #include "client/relay_link.hpp"
+#include "io/backoff.hpp"
 #include "io/stream_pump.hpp"
+#include "io/tls_stream.hpp"
 
 namespace burrow::client {
 
 namespace {
 
-// How long a new connection waits for a suspended session to resume before it
-// tries a new session: a brief break of the path to the relay (Wi-Fi roaming,
-// NAT rebinding) then costs it nothing, as it costs nothing to the streams open.
-constexpr auto kWaitForResume = std::chrono::seconds(10);
+using Clock = std::chrono::steady_clock;
+
+// How long a new connection waits for a session (or its endpoint) before it
+// is reset: a brief break of the path to the relay (Wi-Fi roaming, NAT
+// rebinding) then costs it nothing, as it costs nothing to the streams open.
+constexpr auto kWaitForSession = std::chrono::seconds(10);
+constexpr auto kCheckAgain = std::chrono::seconds(1);      // while a target's endpoint is offline
+constexpr auto kCheckDeadline = std::chrono::seconds(10);  // for the relay's answer
+constexpr auto kMaxRetryDelay = std::chrono::milliseconds(8000);
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+std::string where(const ForwardSpec& spec) {
+    return "-L " + spec.bind.str() + (spec.origin.empty() ? "" : " (from " + spec.origin + ")");
+}
 
 }  // namespace
 
-Forwarder::Forwarder(asio::any_io_executor ex, ClientOptions options, std::vector<ForwardSpec> specs)
-    : ex_(std::move(ex)), options_(std::move(options)), specs_(std::move(specs)), connected_(ex_) {}
+std::string describe_target_check(const std::string& endpoint, const std::string& service,
+                                  const proto::TargetCheck& check, const crypto::PublicKey& client) {
+    using proto::TargetStatus;
+    switch (check.status) {
+        case TargetStatus::ok: return "ok";
+        case TargetStatus::offline: return "endpoint '" + endpoint + "' is offline: waiting for it";
+        case TargetStatus::no_endpoint:
+            return "no endpoint '" + endpoint + "' you may open (" +
+                   (check.names.empty() ? "none is online" : "online: " + joined(check.names)) + ")";
+        case TargetStatus::no_service:
+            return "endpoint '" + endpoint + "' has no service '" + service + "' (" +
+                   (check.names.empty() ? "none you may open" : "it has: " + joined(check.names)) + ")";
+        case TargetStatus::not_granted:
+            return "this client's key " + client.fingerprint() + " is not granted '" + endpoint + "/" + service +
+                   "' on this relay (the relay's config lists what each client may open)";
+    }
+    return "unknown";
+}
 
-io::awaitable<void> Forwarder::start(std::function<void(const ForwardSpec&, const io::HostPort&)> on_listening) {
-    co_await session();  // fail fast when the relay is unreachable
-    for (const auto& spec : specs_) {
+Forwarder::Forwarder(asio::any_io_executor ex, ClientOptions options, std::vector<ForwardSpec> specs)
+    : ex_(std::move(ex)),
+      options_(std::move(options)),
+      specs_(std::move(specs)),
+      requests_(std::make_unique<PendingRequests>()),
+      pause_(ex_) {}
+
+Forwarder::~Forwarder() = default;
+
+void Forwarder::start(const std::function<void(const ForwardSpec&, const io::HostPort&)>& on_listening) {
+    for (auto& spec : specs_) {
         io::tcp::acceptor acceptor(ex_);
         try {
             acceptor = io::listen_tcp(ex_, spec.bind);
         } catch (const boost::system::system_error& e) {
             const auto what = e.code() == asio::error::address_in_use ? "address already in use" : e.code().message();
-            throw std::runtime_error("-L " + spec.bind.str() + ": " + what);
+            throw std::runtime_error(where(spec) + ": " + what);
         }
         const auto ep = acceptor.local_endpoint();
         acceptors_.push_back(std::make_shared<io::tcp::acceptor>(std::move(acceptor)));
-        on_listening(spec, io::HostPort{ep.address().to_string(), ep.port()});
+        spec.bind = io::HostPort{ep.address().to_string(), ep.port()};  // the port it got, for messages
+        on_listening(spec, spec.bind);
     }
+    const auto log_end = [](const char* what) {
+        return [what](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                spdlog::error("forward: {} ended: {}", what, ex.what());
+            }
+        };
+    };
     for (std::size_t i = 0; i < specs_.size(); ++i)
-        asio::co_spawn(ex_, accept_loop(acceptors_[i], specs_[i]), asio::detached);
+        asio::co_spawn(ex_, accept_loop(acceptors_[i], specs_[i]), log_end("a listener"));
+    asio::co_spawn(ex_, keep_connected(), log_end("the relay session keeper"));
 }
 
 void Forwarder::stop() {
-    for (auto& a : acceptors_) {
-        io::error_code ignored;
-        a->close(ignored);
-    }
+    stopped_ = true;
+    drain();
     if (session_) session_->close("forward stopping");
+    pause_.cancel();
+    notify();
 }
 
 void Forwarder::drain() {
@@ -53,84 +109,231 @@ void Forwarder::drain() {
 
 bool Forwarder::idle() const { return !session_ || session_->closed() || session_->mux().stream_count() == 0; }
 
-io::awaitable<std::shared_ptr<io::Session>> Forwarder::session() {
-    while (connecting_) {
-        io::error_code ec;
-        co_await connected_.async_wait(io::redirect_error(io::use_awaitable, ec));
-    }
-    // A suspended session keeps its streams while it resumes; a new one waits
-    // for that too, for a while, then gets a fresh session.
-    if (session_ && !session_->closed() && session_->suspended()) co_await wait_for_resume();
-    if (session_ && !session_->closed() && !session_->suspended() && !session_->mux().peer_going_away())
-        co_return session_;
-    connecting_ = true;
-    connected_.expires_at(asio::steady_timer::time_point::max());
-    std::string failure;
-    try {
-        auto peer = std::make_shared<ClientPeer>();
-        peer->on_end = [relay = options_.relay.str(), weak = weak_from_this()](const std::string& why) {
-            spdlog::warn("session to relay {} ended: {}", relay, why);
-            if (auto self = weak.lock()) self->wake_resume_waiters();
-        };
-        peer->on_resume = [weak = weak_from_this()] {
-            if (auto self = weak.lock()) self->wake_resume_waiters();
-        };
-        session_ = co_await open_relay_session(options_, peer);
-    } catch (const std::exception& e) {
-        failure = e.what();
-    }
-    connecting_ = false;
-    connected_.cancel();
-    if (!failure.empty()) throw std::runtime_error(failure);
-    co_return session_;
+bool Forwarder::finished() const { return !session_ || session_->finished(); }
+
+void Forwarder::notify() {
+    for (auto* waiter : waiters_) waiter->cancel();
 }
 
-io::awaitable<void> Forwarder::wait_for_resume() {
-    asio::steady_timer wait(ex_, kWaitForResume);
-    resume_waiters_.push_back(&wait);
+io::awaitable<void> Forwarder::wait_for_change(Clock::time_point until) {
+    asio::steady_timer wait(ex_, until);
+    waiters_.push_back(&wait);
     io::error_code ec;
     co_await wait.async_wait(io::redirect_error(io::use_awaitable, ec));
-    std::erase(resume_waiters_, &wait);
+    std::erase(waiters_, &wait);
 }
 
-// The session resumed or ended: the new streams waiting for it decide now.
-void Forwarder::wake_resume_waiters() {
-    for (auto* waiter : resume_waiters_) waiter->cancel();
+std::shared_ptr<ClientPeer> Forwarder::make_peer() {
+    auto peer = std::make_shared<ClientPeer>();
+    const std::weak_ptr<Forwarder> weak = weak_from_this();
+    peer->on_end = [weak](const std::string& why) {
+        auto self = weak.lock();
+        if (!self) return;
+        self->session_end_ = why;
+        self->requests_->fail_all();
+        self->notify();
+    };
+    peer->on_resume = peer->on_going_away = [weak] {
+        if (auto self = weak.lock()) self->notify();
+    };
+    peer->on_message = [weak](proto::ControlMessage&& msg) {
+        if (auto self = weak.lock()) self->requests_->answer(std::move(msg));
+    };
+    return peer;
+}
+
+io::awaitable<void> Forwarder::keep_connected() {
+    io::Backoff backoff(std::chrono::milliseconds(500), kMaxRetryDelay);
+    const std::string relay = options_.relay.str();
+    while (!stopped_) {
+        std::string failure;
+        bool refused = false;
+        auto peer = make_peer();
+        try {
+            auto session = co_await open_relay_session(options_, peer);
+            if (stopped_) {
+                session->close("forward stopping");
+                break;
+            }
+            session_ = std::move(session);
+        } catch (const io::RelayKeyRefused& e) {
+            refused = true;
+            failure = e.what();
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        if (refused) {
+            if (refusal_ != failure) spdlog::error("{}", failure);
+            refusal_ = failure;
+            notify();  // connections waiting now are refused at once
+        } else if (failure.empty()) {
+            if (!refusal_.empty() || !last_failure_.empty()) spdlog::info("connected to relay {}", relay);
+            last_failure_.clear();
+            statuses_.clear();
+            backoff.reset();
+            notify();
+            co_await check_targets_at_start();
+            if (!session_->closed()) refusal_.clear();  // admitted (a refusal closes the session at once)
+            while (!stopped_ && !session_->closed() && !session_->mux().peer_going_away())
+                co_await wait_for_change(Clock::time_point::max());
+            if (stopped_) break;
+            failure = session_->closed() ? "session to relay " + relay + " ended: " + session_end_
+                                         : "relay " + relay + " is going away";
+            // The relay does not admit this client's key: like a refused relay key, nothing to wait for.
+            if (peer->goaway == proto::Errc::not_authorized) {
+                if (refusal_ != failure) spdlog::error("{}", failure);
+                refusal_ = failure;
+                refused = true;
+                notify();
+            }
+        }
+        const auto delay = backoff.next();
+        if (!refused) {
+            const auto level = failure == last_failure_ ? spdlog::level::info : spdlog::level::warn;
+            spdlog::log(level, "{}; retrying in {:.1f} s (new connections wait up to {} s for it)", failure,
+                        delay.count() / 1000.0, kWaitForSession.count());
+            last_failure_ = failure;
+        }
+        pause_.expires_after(delay);
+        io::error_code ec;
+        co_await pause_.async_wait(io::redirect_error(io::use_awaitable, ec));
+    }
+}
+
+// Says, once per session, what the relay knows of each -L's target.
+io::awaitable<void> Forwarder::check_targets_at_start() {
+    std::vector<std::string> targets;
+    for (const auto& spec : specs_) targets.push_back(spec.target());
+    std::sort(targets.begin(), targets.end());
+    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+    if (targets.size() > proto::kMaxCheckTargets) targets.resize(proto::kMaxCheckTargets);
+    const auto reply = co_await check(targets);
+    if (!reply || reply->results.size() != targets.size()) co_return;
+    for (std::size_t i = 0; i < targets.size(); ++i) statuses_[targets[i]] = reply->results[i].status;
+    for (const auto& spec : specs_) {
+        const auto it = std::find(targets.begin(), targets.end(), spec.target());
+        if (it == targets.end()) continue;
+        const auto& result = reply->results[static_cast<std::size_t>(it - targets.begin())];
+        const auto text = describe_target_check(spec.endpoint, spec.service, result, options_.identity->public_key());
+        spdlog::log(result.status == proto::TargetStatus::ok ? spdlog::level::info : spdlog::level::warn,
+                    "{} -> {}: {}", where(spec), spec.target(), text);
+    }
+}
+
+io::awaitable<std::optional<proto::CheckReply>> Forwarder::check(std::vector<std::string> targets) {
+    auto session = session_;
+    if (!session) co_return std::nullopt;
+    // (built before the co_await: g++ 12 destroys a braced temporary in a co_await expression twice)
+    proto::ControlMessage request = proto::CheckRequest{std::move(targets)};
+    auto answer = co_await requests_->ask(*session, std::move(request), kCheckDeadline);
+    if (auto* reply = answer ? std::get_if<proto::CheckReply>(&*answer) : nullptr) co_return std::move(*reply);
+    co_return std::nullopt;  // no answer, or an ERROR
+}
+
+io::awaitable<std::shared_ptr<io::Session>> Forwarder::usable_session(Clock::time_point until, std::string& why) {
+    for (;;) {
+        if (stopped_) {
+            why = "the forward is stopping";
+            co_return nullptr;
+        }
+        if (!refusal_.empty()) {
+            why = "the relay refuses this client, or its key is refused (see the error above)";
+            co_return nullptr;
+        }
+        const auto s = session_;
+        if (s && !s->closed() && !s->suspended() && !s->mux().peer_going_away()) co_return s;
+        if (Clock::now() >= until) {
+            const auto wait = std::to_string(kWaitForSession.count());
+            if (s && !s->closed() && s->suspended())
+                why = "the connection to the relay broke and did not resume within " + wait + " s";
+            else
+                why = "no session to relay " + options_.relay.str() + " within " + wait + " s" +
+                      (last_failure_.empty() ? "" : " (" + last_failure_ + ")");
+            co_return nullptr;
+        }
+        co_await wait_for_change(until);
+    }
+}
+
+io::awaitable<bool> Forwarder::target_ready(const ForwardSpec& spec, Clock::time_point until, std::string& why) {
+    const std::string target = spec.target();
+    bool announced = false;
+    for (;;) {
+        if (const auto it = statuses_.find(target); it != statuses_.end() && it->second == proto::TargetStatus::ok)
+            co_return true;
+        std::vector<std::string> targets;  // (no braced list: g++ 12 cannot keep one in a coroutine frame)
+        targets.push_back(target);
+        const auto reply = co_await check(std::move(targets));
+        if (!reply || reply->results.size() != 1) co_return true;  // no answer: let OPEN say what is wrong
+        const auto& result = reply->results[0];
+        statuses_[target] = result.status;
+        if (result.status == proto::TargetStatus::ok) co_return true;
+        if (result.status != proto::TargetStatus::offline || Clock::now() + kCheckAgain > until) {
+            why = describe_target_check(spec.endpoint, spec.service, result, options_.identity->public_key());
+            if (result.status == proto::TargetStatus::offline)
+                why = "endpoint '" + spec.endpoint + "' is offline (waited " + std::to_string(kWaitForSession.count()) +
+                      " s)";
+            co_return false;
+        }
+        if (!announced)
+            spdlog::info("{}: endpoint '{}' is offline: a new connection waits up to {} s for it", target,
+                         spec.endpoint, kWaitForSession.count());
+        announced = true;
+        asio::steady_timer again(ex_, kCheckAgain);
+        io::error_code ec;
+        co_await again.async_wait(io::redirect_error(io::use_awaitable, ec));
+        if (stopped_) co_return false;
+    }
 }
 
 io::awaitable<void> Forwarder::accept_loop(std::shared_ptr<io::tcp::acceptor> acceptor, ForwardSpec spec) {
-    const std::string target = spec.target();
     while (acceptor->is_open()) {
         io::error_code ec;
         io::tcp::socket socket = co_await acceptor->async_accept(io::redirect_error(io::use_awaitable, ec));
         if (ec == asio::error::operation_aborted) co_return;
         if (ec) {
-            spdlog::warn("-L {}: accept failed: {}", spec.bind.str(), ec.message());
+            spdlog::warn("{}: accept failed: {}", where(spec), ec.message());
             continue;
         }
-        std::shared_ptr<io::Session> s;
-        try {
-            s = co_await session();
-        } catch (const std::exception& e) {
-            spdlog::error("{}: {}", target, e.what());
-            continue;  // the socket closes: the local program sees the connection end
-        }
-        const proto::StreamId id = s->mux().open(target);
-        if (id == 0) {
-            spdlog::error("{}: the relay session takes no new streams", target);
-            continue;
-        }
-        auto local = std::make_unique<io::TcpByteStream>(std::move(socket));
-        const std::string from = local->describe();
-        auto pump = std::make_shared<io::StreamPump>(s, id, std::move(local), [target, from](const std::string& err) {
-            if (!err.empty()) spdlog::warn("{} (from {}): {}", target, from, err);
+        asio::co_spawn(ex_, serve(std::move(socket), spec), [target = spec.target()](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                spdlog::error("{}: {}", target, ex.what());
+            }
         });
-        pump->set_codec_factory([self = shared_from_this(), spec, target](const std::optional<proto::PeerKey>& key, std::string& error) {
-            return make_client_codec(self->options_, spec.endpoint, target, key, error);
-        });
-        pump->start(false);
-        s->flush();
     }
+}
+
+io::awaitable<void> Forwarder::serve(io::tcp::socket socket, ForwardSpec spec) {
+    auto self = shared_from_this();
+    auto local = std::make_unique<io::TcpByteStream>(std::move(socket));
+    const std::string target = spec.target();
+    const std::string from = local->describe();
+    const auto until = Clock::now() + kWaitForSession;
+    std::string why;
+    auto s = co_await usable_session(until, why);
+    if (s && !co_await target_ready(spec, until, why)) s = nullptr;
+    if (s && (s->closed() || s->suspended())) s = co_await usable_session(until, why);  // changed while checking
+    const proto::StreamId id = s ? s->mux().open(target) : 0;
+    if (s && id == 0) why = "the relay session takes no new streams";
+    if (id == 0) {
+        spdlog::warn("{} (from {}): connection reset: {}", target, from, why);
+        local->reset();
+        co_return;
+    }
+    auto pump = std::make_shared<io::StreamPump>(s, id, std::move(local), [weak = weak_from_this(), target, from](
+                                                                              const std::string& err) {
+        if (err.empty()) return;
+        spdlog::warn("{} (from {}): {}", target, from, err);
+        if (auto fwd = weak.lock()) fwd->statuses_.erase(target);  // asked again for the next connection
+    });
+    pump->set_codec_factory([self, spec, target](const std::optional<proto::PeerKey>& key, std::string& error) {
+        return make_client_codec(self->options_, spec.endpoint, target, key, error);
+    });
+    pump->start(false);
+    s->flush();
 }
 
 }  // namespace burrow::client

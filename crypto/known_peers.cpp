@@ -1,5 +1,9 @@
 #include "crypto/known_peers.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <utility>
 #include <vector>
 
@@ -11,10 +15,7 @@ namespace {
 constexpr std::size_t kMaxFileSize = 16 * 1024 * 1024;
 constexpr std::string_view kSpace = " \t\r\n";
 
-struct Entry {
-    std::string name;
-    PublicKey key;
-};
+using Entry = KnownPeers::Pin;
 
 std::vector<Entry> read_entries(const std::string& path) {
     std::vector<Entry> entries;
@@ -32,7 +33,7 @@ std::vector<Entry> read_entries(const std::string& path) {
         const auto name_end = line.find_first_of(kSpace);
         const auto key = name_end == std::string_view::npos ? std::nullopt : PublicKey::parse(line.substr(name_end));
         if (!key) throw IdentityError(path + ":" + std::to_string(number) + ": not 'NAME KEY'");
-        entries.push_back({std::string(line.substr(0, name_end)), *key});
+        entries.push_back({std::string(line.substr(0, name_end)), *key, number});
     }
     return entries;
 }
@@ -61,6 +62,38 @@ void KnownPeers::add(std::string_view name, const PublicKey& key) const {
     if (name.empty() || name.front() == '#' || name.find_first_of(kSpace) != std::string_view::npos)
         throw IdentityError("cannot add '" + std::string(name) + "' to " + path_ + ": not a valid peer name");
     append_line(path_, std::string(name) + " " + key.to_text() + "\n");
+}
+
+std::vector<KnownPeers::Pin> KnownPeers::list() const { return read_entries(path_); }
+
+std::size_t KnownPeers::remove(std::string_view name) const {
+    const auto text = read_file(path_, kMaxFileSize);
+    if (!text) return 0;
+    std::string kept;
+    std::size_t removed = 0;
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+        const auto eol = rest.find('\n');
+        const std::string_view line = rest.substr(0, eol == std::string_view::npos ? rest.size() : eol + 1);
+        rest.remove_prefix(line.size());
+        const auto start = line.find_first_not_of(kSpace);
+        const auto word = start == std::string_view::npos ? std::string_view{} : line.substr(start);
+        if (word.substr(0, word.find_first_of(kSpace)) == name && !name.empty()) {
+            ++removed;
+            continue;
+        }
+        kept += line;
+    }
+    if (removed == 0) return 0;
+    const std::string temp = path_ + ".new";
+    ::unlink(temp.c_str());  // left by a process killed half way
+    write_new_file(temp, kept, 0600, true);
+    if (::rename(temp.c_str(), path_.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(temp.c_str());
+        throw IdentityError("cannot replace " + path_ + ": " + error_text(err));
+    }
+    return removed;
 }
 
 const std::string& KnownPeers::path() const noexcept { return path_; }

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/identity.hpp"
 
@@ -27,6 +28,17 @@ public:
     // Appends "NAME KEYTEXT\n", creating the file (0600) and parent dirs (0700). Throws
     // IdentityError on I/O failure, or if `name` is empty, starts with '#' or contains whitespace.
     void add(std::string_view name, const PublicKey& key) const;
+
+    struct Pin {
+        std::string name;
+        PublicKey key;
+        std::size_t line = 0;
+    };
+    // Every entry, in file order.
+    std::vector<Pin> list() const;
+    // Removes every line for `name` (rewriting the file atomically: a new
+    // file renamed over the old); returns how many there were.
+    std::size_t remove(std::string_view name) const;
 
     const std::string& path() const noexcept;
 

@@ -5,6 +5,9 @@
 #include "io/backoff.hpp"
 #include "io/session.hpp"
 #include "io/e2e_codec.hpp"
+#include "io/lan_interfaces.hpp"
+#include "io/wake_sender.hpp"
+#include "proto/wake.hpp"
 #include "io/resume.hpp"
 #include "io/stream_pump.hpp"
 #include "io/tls_stream.hpp"
@@ -12,6 +15,31 @@
 namespace burrow::endpoint {
 
 using proto::Errc;
+
+namespace {
+
+// Sends the magic packet the relay asked for, to a broadcast address of this machine's own LANs only.
+void wake_on_lan(const proto::WakeOrder& order) {
+    proto::MacAddress mac;
+    std::copy(order.mac.begin(), order.mac.end(), mac.begin());
+    const std::string to = proto::ipv4_text(order.broadcast);
+    bool mine = false;
+    for (const auto& itf : io::lan_interfaces()) mine = mine || proto::broadcast_of(itf) == order.broadcast;
+    if (!mine) {
+        spdlog::warn("wake: the relay asked for a packet to {}, which is not a broadcast address of this machine's LAN: "
+                     "not sent", to);
+        return;
+    }
+    try {
+        io::send_wake_packet(to, order.port, proto::magic_packet(mac));
+        spdlog::info("wake: sent a magic packet for {} to {}:{} (asked by the relay)", proto::format_mac(mac), to,
+                     order.port);
+    } catch (const std::exception& e) {
+        spdlog::warn("wake: {}", e.what());
+    }
+}
+
+}  // namespace
 
 class Endpoint::Peer final : public io::SessionHandler {
 public:
@@ -33,7 +61,12 @@ public:
         if (std::holds_alternative<proto::Registered>(msg)) {
             registered = true;
             spdlog::info("registered as '{}' with relay {}", o->options_.name, o->options_.relay.str());
+            // Where it sits, so that the relay can have it woken, or have it wake others.
+            s.mux().send_control(proto::LanInfo{io::lan_interfaces()});
+            s.flush();
             if (o->on_registered_) o->on_registered_();
+        } else if (const auto* order = std::get_if<proto::WakeOrder>(&msg)) {
+            wake_on_lan(*order);
         } else if (auto* err = std::get_if<proto::ControlError>(&msg)) {
             spdlog::error("relay {} refused: {}", o->options_.relay.str(), err->reason);
             s.close("relay refused: " + err->reason);
@@ -91,9 +124,12 @@ void Endpoint::start() {
 
 void Endpoint::stop() {
     stopped_ = true;
+    closing_ = session_;
     if (session_) session_->close("endpoint stopping");
     session_done_.cancel();
 }
+
+bool Endpoint::finished() const { return !closing_ || closing_->finished(); }
 
 void Endpoint::update_services(std::map<std::string, Service> services) {
     options_.services = std::move(services);
@@ -120,7 +156,8 @@ void Endpoint::drain() {
 bool Endpoint::idle() const { return !session_ || session_->closed() || session_->mux().stream_count() == 0; }
 
 io::awaitable<void> Endpoint::keep_connected() {
-    io::Backoff backoff;
+    // Capped low enough to be back within 10 s of a long-gone relay's return.
+    io::Backoff backoff(std::chrono::milliseconds(500), std::chrono::milliseconds(8000));
     asio::steady_timer pause(ex_);
     while (!stopped_) {
         std::string failure;
@@ -134,6 +171,11 @@ io::awaitable<void> Endpoint::keep_connected() {
             io::error_code ec;
             while (!session_->closed()) co_await session_done_.async_wait(io::redirect_error(io::use_awaitable, ec));
             failure = peer->reason;
+        } catch (const io::RelayKeyRefused& e) {
+            // Once per change, with the fix; the retries go on quietly until the pin or the relay changes.
+            if (refusal_ != e.what()) spdlog::error("{}", e.what());
+            refusal_ = e.what();
+            failure = e.what();
         } catch (const std::exception& e) {
             failure = e.what();
         }
@@ -141,7 +183,12 @@ io::awaitable<void> Endpoint::keep_connected() {
         if (stopped_) break;
         if (peer->registered) backoff.reset();
         const auto delay = backoff.next();
-        spdlog::warn("relay {}: {}; retrying in {} ms", options_.relay.str(), failure, delay.count());
+        if (failure == refusal_) {
+            spdlog::debug("relay {}: key refused; retrying in {} ms", options_.relay.str(), delay.count());
+        } else {
+            refusal_.clear();
+            spdlog::warn("relay {}: {}; retrying in {} ms", options_.relay.str(), failure, delay.count());
+        }
         pause.expires_after(delay);
         io::error_code ec;
         co_await pause.async_wait(io::redirect_error(io::use_awaitable, ec));

@@ -47,6 +47,7 @@ public:
     void update_services(std::map<std::string, Service> services);
     void drain();       // no new streams; open ones go on
     bool idle() const;  // no stream open
+    bool finished() const;  // after stop(): the GOAWAY is out
 
 private:
     class Peer;
@@ -63,6 +64,8 @@ private:
     std::unique_ptr<io::TlsContext> tls_;
     std::function<void()> on_registered_;
     std::shared_ptr<io::Session> session_;
+    std::shared_ptr<io::Session> closing_;  // by stop()
+    std::string refusal_;                   // the relay key refused, as last logged
     asio::steady_timer session_done_;
     bool stopped_ = false;
 };

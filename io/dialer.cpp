@@ -40,6 +40,19 @@ std::optional<HostPort> parse_host_port(std::string_view text, bool allow_zero) 
     return hp;
 }
 
+std::optional<HostPort> parse_host_port_or(std::string_view text, std::uint16_t default_port) {
+    if (auto hp = parse_host_port(text)) return hp;
+    std::string_view host = text;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    else if (host.find(':') != std::string_view::npos) {
+        error_code ec;
+        asio::ip::make_address_v6(std::string(host), ec);  // "::1" has colons but no port
+        if (ec) return std::nullopt;
+    }
+    if (host.empty() || host.find_first_of("[]/ ") != std::string_view::npos) return std::nullopt;
+    return HostPort{std::string(host), default_port};
+}
+
 awaitable<std::unique_ptr<TcpByteStream>> dial_tcp(const HostPort& to) {
     auto ex = co_await asio::this_coro::executor;
     error_code ec;

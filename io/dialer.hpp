@@ -19,6 +19,8 @@ struct HostPort {
 
 // "host:port", "[v6]:port"; with allow_zero, port 0 (pick one) is allowed.
 std::optional<HostPort> parse_host_port(std::string_view text, bool allow_zero = false);
+// As above, and a bare "host", "[v6]" or IPv6 literal means `default_port`.
+std::optional<HostPort> parse_host_port_or(std::string_view text, std::uint16_t default_port);
 
 // Resolves and connects; throws system_error naming the address on failure.
 awaitable<std::unique_ptr<TcpByteStream>> dial_tcp(const HostPort& to);

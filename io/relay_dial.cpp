@@ -13,18 +13,22 @@ void check_relay_key(const HostPort& relay, const crypto::PublicKey& key, const 
     const std::string name = relay.str();
     if (trust.pinned) {
         if (key != *trust.pinned)
-            throw std::runtime_error("relay " + name + " presented key " + key.fingerprint() +
-                                     ", but the pinned relay key is " + trust.pinned->fingerprint() + ": refusing");
+            throw RelayKeyRefused("RELAY KEY CHANGED: relay " + name + " presented key " + key.fingerprint() + ", but " +
+                                  (trust.pinned_by.empty() ? "the pinned relay key" : trust.pinned_by) + " says " +
+                                  trust.pinned->fingerprint() +
+                                  ". Someone may be intercepting; if the relay's key really changed, put its new key "
+                                  "(burrow id on the relay) in " +
+                                  (trust.pinned_by.empty() ? "the pin" : trust.pinned_by));
         return;
     }
     const crypto::KnownPeers known(trust.known_relays);
     switch (known.check(name, key)) {
         case crypto::KnownPeers::Check::match: return;
         case crypto::KnownPeers::Check::mismatch:
-            throw std::runtime_error("RELAY KEY CHANGED: relay " + name + " presented " + key.fingerprint() + ", but " +
-                                     known.find(name)->fingerprint() + " is pinned in " + known.path() +
-                                     ". Someone may be intercepting; if the relay's key really changed, remove its "
-                                     "line from that file");
+            throw RelayKeyRefused("RELAY KEY CHANGED: relay " + name + " presented " + key.fingerprint() + ", but " +
+                                  known.find(name)->fingerprint() + " is pinned in " + known.path() +
+                                  ". Someone may be intercepting; if the relay's key really changed, run "
+                                  "`burrow known rm " + name + "` (or pin the new key with --relay-key)");
         case crypto::KnownPeers::Check::unknown:
             known.add(name, key);
             spdlog::warn("relay {} is new: trusting its key {} from now on (pinned in {})", name, key.fingerprint(),
@@ -46,6 +50,8 @@ awaitable<std::unique_ptr<ByteStream>> dial_relay(const HostPort& relay, TlsCont
     TlsResult result;
     try {
         result = co_await tls_handshake(tls, std::move(tcp_stream->socket()), timeout);
+    } catch (const NotBurrowPeer& e) {
+        throw std::runtime_error(relay.str() + " is not a burrow relay: " + e.what());
     } catch (const std::exception& e) {
         throw std::runtime_error("relay " + relay.str() + ": " + e.what());
     }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/backoff.hpp"
+#include "io/relay_dial.hpp"
 #include "io/session.hpp"
 #include "proto/errc.hpp"
 #include "proto/frame.hpp"
@@ -100,6 +101,10 @@ awaitable<void> reattach(std::shared_ptr<Session> session, Redial redial) {
             failure = "the relay cannot resume the session: " +
                       std::string(reinterpret_cast<const char*>(payload.data()) + std::min<std::size_t>(2, length),
                                   length - std::min<std::size_t>(2, length));
+            refused = true;
+        } catch (const RelayKeyRefused&) {
+            // No use trying again until someone changes the pin; a new dial says how, once.
+            failure = "the relay now presents another key";
             refused = true;
         } catch (const std::exception& e) {
             failure = e.what();

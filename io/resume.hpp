@@ -34,7 +34,8 @@ std::vector<std::uint8_t> refusal_frame(const std::string& reason);
 using Redial = std::function<awaitable<std::unique_ptr<ByteStream>>()>;
 
 // Re-dials with a short backoff until `session` is resumed, closes, or the
-// peer refuses (then the session is closed with the reason).
+// peer refuses, or its key is (RelayKeyRefused): then the session is closed
+// with the reason.
 awaitable<void> reattach(std::shared_ptr<Session> session, Redial redial);
 
 }  // namespace burrow::io

@@ -141,6 +141,7 @@ awaitable<void> Session::write_loop(std::shared_ptr<ByteStream> transport, unsig
     if (closed_ && generation == generation_) {
         linger_.cancel();
         transport->close();
+        transport_closed_ = true;
     }
 }
 
@@ -254,7 +255,9 @@ void Session::close(const std::string& why) {
     // The writer closes the transport once the queue is out; this bounds the wait.
     linger_.expires_after(kLinger);
     linger_.async_wait([self = shared_from_this(), t = transport_](error_code ec) {
-        if (!ec) t->close();
+        if (ec) return;
+        t->close();
+        self->transport_closed_ = true;
     });
 }
 

@@ -91,6 +91,8 @@ public:
     void attach(proto::StreamId id, std::shared_ptr<StreamHandler> handler);
     void detach(proto::StreamId id);
     bool closed() const noexcept { return closed_; }
+    // Closed, and its last frames (the GOAWAY) are out or given up on: the process may exit.
+    bool finished() const noexcept { return closed_ && (suspended_ || transport_closed_); }
     const std::string& peer() const noexcept { return peer_; }
     asio::any_io_executor executor() const noexcept { return executor_; }
 
@@ -123,6 +125,7 @@ private:
     std::string peer_;
     bool closed_ = false;
     bool writer_idle_ = false;
+    bool transport_closed_ = false;  // after close(): the writer is done with it
     // resumption
     unsigned generation_ = 0;  // of the current transport; loops of older ones stop
     std::optional<proto::ResumeTicket> ticket_;

@@ -8,7 +8,10 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
+#include <string_view>
 #include <vector>
 
 #include "crypto/link_keys.hpp"
@@ -39,13 +42,27 @@ namespace {
 
 constexpr int kNotSentLowat = 128 * 1024;
 
-// `sys_errno`: errno right after the failed call.
-[[noreturn]] void throw_tls(const char* what, int ssl_error, int sys_errno) {
+// What the peer's first bytes say it is, when they are not a TLS record
+// (content types 20..24); empty when they are, or when nothing came.
+std::string non_tls_answer(std::string_view first) {
+    if (first.empty() || (first[0] >= 20 && first[0] <= 24)) return {};
+    if (first.starts_with("SSH-")) return "it answered without TLS \u2014 is it an ssh server?";
+    if (first.starts_with("HTTP")) return "it answered in plain HTTP \u2014 is it a web server?";
+    return "it answered without TLS";
+}
+
+// `sys_errno`: errno right after the failed call; `first`: the first bytes the peer sent.
+[[noreturn]] void throw_tls(const char* what, int ssl_error, int sys_errno, std::string_view first) {
     if (ssl_error == SSL_ERROR_SYSCALL && sys_errno != 0)
         throw boost::system::system_error(error_code(sys_errno, boost::system::system_category()));
     if (ssl_error == SSL_ERROR_ZERO_RETURN || (ssl_error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
         throw std::runtime_error(std::string(what) + ": the peer closed the connection");
-    throw std::runtime_error(std::string(what) + ": " + crypto::tls_last_error());
+    const std::string detail = crypto::tls_last_error();
+    if (auto answer = non_tls_answer(first); !answer.empty()) {
+        spdlog::debug("{}: {}", what, detail);
+        throw NotBurrowPeer(answer);
+    }
+    throw std::runtime_error(std::string(what) + ": " + detail);
 }
 
 class TlsHandshake {
@@ -69,6 +86,8 @@ public:
         SSL_set_bio(ssl_, rbio, wbio);
         wbio_ = wbio;
         SSL_set_read_ahead(ssl_, 0);
+        SSL_set_msg_callback(ssl_, &TlsHandshake::on_message);
+        SSL_set_msg_callback_arg(ssl_, this);
         SSL_set_options(ssl_, SSL_OP_IGNORE_UNEXPECTED_EOF);  // a close mid-handshake: "the peer closed the connection"
         if (server)
             SSL_set_accept_state(ssl_);
@@ -91,7 +110,7 @@ public:
             const int err = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_, r);
             co_await send_records();  // an alert, if the handshake failed, tells the peer why
             if (r == 1) co_return;
-            if (err != SSL_ERROR_WANT_READ) throw_tls("TLS handshake failed", err, sys_errno);
+            if (err != SSL_ERROR_WANT_READ) throw_tls("TLS handshake failed", err, sys_errno, first_header_);
             co_await tcp_->wait_readable();
         }
     }
@@ -119,7 +138,15 @@ private:
         co_await tcp_->write_all(out);
     }
 
+    // Keeps the first record header the peer sent, to tell what it is if it is not TLS.
+    static void on_message(int write_p, int, int content_type, const void* buf, std::size_t len, SSL*, void* arg) {
+        auto* self = static_cast<TlsHandshake*>(arg);
+        if (write_p || content_type != SSL3_RT_HEADER || !self->first_header_.empty()) return;
+        self->first_header_.assign(static_cast<const char*>(buf), len);
+    }
+
     std::unique_ptr<TcpByteStream> tcp_;  // sets no-delay and non-blocking, names the peer
+    std::string first_header_;
     SSL* ssl_;
     BIO* wbio_ = nullptr;  // owned by ssl_
 };
@@ -130,19 +157,21 @@ awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chr
     auto tls = std::make_unique<TlsHandshake>(std::move(socket), ctx.impl().ctx, ctx.server());
     const std::string peer = tls->peer();
     Deadline deadline(co_await asio::this_coro::executor, timeout, [t = tls.get()] { t->close(); });
-    std::string failure;
+    std::exception_ptr failure;
     try {
         co_await tls->run();
+    } catch (const NotBurrowPeer&) {
+        failure = std::current_exception();
     } catch (const std::exception& e) {
-        failure = e.what();
+        failure = std::make_exception_ptr(std::runtime_error(e.what()));
     }
     deadline.disarm();
     if (deadline.expired()) throw std::runtime_error("TLS handshake with " + peer + " timed out");
-    if (!failure.empty()) throw std::runtime_error(failure);
+    if (failure) std::rethrow_exception(failure);
     SSL* native = tls->native();
-    if (!crypto::tls_alpn_ok(native)) throw std::runtime_error("peer does not speak burrow/1 (ALPN)");
+    if (!crypto::tls_alpn_ok(native)) throw NotBurrowPeer("it speaks TLS, but not burrow/1 (ALPN)");
     auto key = crypto::tls_peer_key(native);
-    if (!key) throw std::runtime_error("peer presented no Ed25519 identity");
+    if (!key) throw NotBurrowPeer("it speaks TLS, but presented no burrow (Ed25519) identity");
     if (SSL_has_pending(native)) throw std::runtime_error("peer sent TLS records after the handshake");
     auto keys = crypto::tls_link_keys(native, ctx.server());
     co_return TlsResult{make_link_stream(tls->take_stream(), std::move(keys)), *key};

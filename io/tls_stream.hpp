@@ -5,6 +5,7 @@
 // in the .cpp files.
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 
 #include "crypto/identity.hpp"
 #include "io/asio.hpp"
@@ -33,9 +34,17 @@ struct TlsResult {
     crypto::PublicKey peer_key;
 };
 
+// The peer is not a burrow peer at all: it answered without TLS (an ssh or
+// HTTP server, say), or speaks TLS without burrow's ALPN or identity. The
+// text says what it did, for "HOST:PORT is not a burrow relay: ...".
+struct NotBurrowPeer : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 // Runs the handshake on a connected socket within `timeout`. Throws
-// system_error or runtime_error with a one-line reason on failure (timeout,
-// not TLS 1.3, no ALPN "burrow/1", no Ed25519 certificate).
+// system_error, NotBurrowPeer or runtime_error with a one-line reason on
+// failure (timeout, not TLS 1.3, no ALPN "burrow/1", no Ed25519 certificate);
+// OpenSSL's own text goes to the debug log.
 awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chrono::milliseconds timeout);
 
 }  // namespace burrow::io

@@ -12,7 +12,15 @@ enum class Kind : std::uint8_t {
     list_reply = 4,
     error = 5,
     resume_ticket = 6,
+    check_request = 7,
+    check_reply = 8,
+    lan_info = 9,
+    wake_request = 10,
+    wake_sent = 11,
+    wake_order = 12,
 };
+
+constexpr std::size_t kMaxTargetLen = 2 * kMaxNameLen + 1;
 
 void put_names(ByteWriter& w, const std::vector<std::string>& names) {
     w.u16(static_cast<std::uint16_t>(names.size()));
@@ -56,6 +64,43 @@ struct Encoder {
         w.u8(static_cast<std::uint8_t>(Kind::resume_ticket));
         w.bytes(std::span<const std::uint8_t>(m.id));
         w.bytes(std::span<const std::uint8_t>(m.secret));
+    }
+    void operator()(const CheckRequest& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::check_request));
+        w.u16(static_cast<std::uint16_t>(m.targets.size()));
+        for (const auto& t : m.targets) w.str16(t);
+    }
+    void operator()(const CheckReply& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::check_reply));
+        w.u16(static_cast<std::uint16_t>(m.results.size()));
+        for (const auto& r : m.results) {
+            w.u8(static_cast<std::uint8_t>(r.status));
+            put_names(w, r.names);
+        }
+    }
+    void operator()(const LanInfo& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::lan_info));
+        w.u16(static_cast<std::uint16_t>(m.interfaces.size()));
+        for (const auto& i : m.interfaces) {
+            w.bytes(std::span<const std::uint8_t>(i.mac));
+            w.bytes(std::span<const std::uint8_t>(i.address));
+            w.u8(i.prefix);
+        }
+    }
+    void operator()(const WakeRequest& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::wake_request));
+        w.str16(m.endpoint);
+    }
+    void operator()(const WakeSent& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::wake_sent));
+        w.str16(m.via);
+        w.bytes(std::span<const std::uint8_t>(m.mac));
+    }
+    void operator()(const WakeOrder& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::wake_order));
+        w.bytes(std::span<const std::uint8_t>(m.mac));
+        w.bytes(std::span<const std::uint8_t>(m.broadcast));
+        w.u16(m.port);
     }
     void operator()(const ControlError& m) {
         w.u8(static_cast<std::uint8_t>(Kind::error));
@@ -138,6 +183,61 @@ std::error_code decode_control(std::span<const std::uint8_t> payload, ControlMes
             case Kind::resume_ticket: {
                 ResumeTicket m;
                 ok = r.read(m.id) && r.read(m.secret);
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::check_request: {
+                CheckRequest m;
+                std::uint16_t count = 0;
+                ok = r.u16(count) && count <= kMaxCheckTargets;
+                if (ok) m.targets.resize(count);
+                std::string endpoint, service;
+                for (std::size_t i = 0; ok && i < count; ++i)
+                    ok = r.str16(m.targets[i], kMaxTargetLen) && parse_target(m.targets[i], endpoint, service);
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::check_reply: {
+                CheckReply m;
+                std::uint16_t count = 0;
+                ok = r.u16(count) && count <= kMaxCheckTargets;
+                if (ok) m.results.resize(count);
+                for (std::size_t i = 0; ok && i < count; ++i) {
+                    std::uint8_t status = 0;
+                    ok = r.u8(status) && status <= static_cast<std::uint8_t>(TargetStatus::not_granted) &&
+                         get_names(r, m.results[i].names);
+                    m.results[i].status = static_cast<TargetStatus>(status);
+                }
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::lan_info: {
+                LanInfo m;
+                std::uint16_t count = 0;
+                ok = r.u16(count) && count <= kMaxLanInterfaces;
+                if (ok) m.interfaces.resize(count);
+                for (std::size_t i = 0; ok && i < count; ++i) {
+                    auto& itf = m.interfaces[i];
+                    ok = r.read(itf.mac) && r.read(itf.address) && r.u8(itf.prefix) && itf.prefix <= 32;
+                }
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::wake_request: {
+                WakeRequest m;
+                ok = get_name(r, m.endpoint);
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::wake_sent: {
+                WakeSent m;
+                ok = get_name(r, m.via) && r.read(m.mac);
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::wake_order: {
+                WakeOrder m;
+                ok = r.read(m.mac) && r.read(m.broadcast) && r.u16(m.port) && m.port != 0;
                 if (ok) out = std::move(m);
                 break;
             }

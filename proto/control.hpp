@@ -57,7 +57,66 @@ struct ResumeTicket {
     bool operator==(const ResumeTicket&) const = default;
 };
 
-using ControlMessage = std::variant<Register, Registered, ListRequest, ListReply, ControlError, ResumeTicket>;
+inline constexpr std::size_t kMaxCheckTargets = 64;  // per CHECK_REQUEST
+
+// client → relay: may I open these targets, and are they there? (`burrow forward` at start)
+struct CheckRequest {
+    std::vector<std::string> targets;  // "endpoint/service"
+    bool operator==(const CheckRequest&) const = default;
+};
+enum class TargetStatus : std::uint8_t {
+    ok = 0,           // online, has the service, the client may open it
+    offline = 1,      // granted, but its endpoint is not online now
+    no_endpoint = 2,  // no endpoint of that name the client may open; `names`: the online ones it may
+    no_service = 3,   // the endpoint is online without that service; `names`: the services the client may open there
+    not_granted = 4,  // the client may open other services of that endpoint, not this one
+};
+struct TargetCheck {
+    TargetStatus status = TargetStatus::ok;
+    std::vector<std::string> names;
+    bool operator==(const TargetCheck&) const = default;
+};
+// relay → client: one entry per target, in request order.
+struct CheckReply {
+    std::vector<TargetCheck> results;
+    bool operator==(const CheckReply&) const = default;
+};
+
+inline constexpr std::size_t kMaxLanInterfaces = 16;  // per LAN_INFO
+
+// An endpoint's LAN interface, for Wake-on-LAN: its MAC and IPv4 subnet.
+struct LanInterface {
+    std::array<std::uint8_t, 6> mac{};
+    std::array<std::uint8_t, 4> address{};  // IPv4
+    std::uint8_t prefix = 0;                // 0..32
+    bool operator==(const LanInterface&) const = default;
+};
+// endpoint → relay, after REGISTER: where it sits, so that it can be woken and wake others.
+struct LanInfo {
+    std::vector<LanInterface> interfaces;
+    bool operator==(const LanInfo&) const = default;
+};
+// client → relay: wake this endpoint (through an online endpoint on its LAN).
+struct WakeRequest {
+    std::string endpoint;
+    bool operator==(const WakeRequest&) const = default;
+};
+// relay → client: the packet went out, sent by endpoint `via`, for `mac`.
+struct WakeSent {
+    std::string via;
+    std::array<std::uint8_t, 6> mac{};
+    bool operator==(const WakeSent&) const = default;
+};
+// relay → endpoint: broadcast a magic packet for `mac` to `broadcast`:`port` on your LAN.
+struct WakeOrder {
+    std::array<std::uint8_t, 6> mac{};
+    std::array<std::uint8_t, 4> broadcast{};
+    std::uint16_t port = 9;
+    bool operator==(const WakeOrder&) const = default;
+};
+
+using ControlMessage = std::variant<Register, Registered, ListRequest, ListReply, ControlError, ResumeTicket,
+                                    CheckRequest, CheckReply, LanInfo, WakeRequest, WakeSent, WakeOrder>;
 
 std::vector<std::uint8_t> encode_control(const ControlMessage& msg);
 // Validates kinds, lengths, counts and name syntax; rejects trailing bytes.

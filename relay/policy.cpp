@@ -32,6 +32,29 @@ bool Policy::may_open(const crypto::PublicKey& key, std::string_view target) con
     return false;
 }
 
+bool Policy::may_wake(const crypto::PublicKey& key, std::string_view name) const {
+    const std::string all = std::string(name) + "/*";
+    for (const auto& g : clients_) {
+        if (g.key != key) continue;
+        for (const auto& pattern : g.allow)
+            if (target_matches(pattern, all)) return true;
+        for (const auto& pattern : g.wake)
+            if (target_matches(pattern, name)) return true;
+    }
+    return false;
+}
+
+bool Policy::may_open_some(const crypto::PublicKey& key, std::string_view name) const {
+    for (const auto& g : clients_) {
+        if (g.key != key) continue;
+        for (const auto& pattern : g.allow) {
+            const auto slash = pattern.find('/');
+            if (slash != std::string::npos && target_matches(pattern.substr(0, slash), name)) return true;
+        }
+    }
+    return false;
+}
+
 std::optional<crypto::PublicKey> Policy::owner_of(std::string_view name) const {
     for (const auto& g : endpoints_)
         if (g.name == name) return g.key;

@@ -20,6 +20,7 @@ struct ClientGrant {
     std::string label;                // for logs
     crypto::PublicKey key;
     std::vector<std::string> allow;   // "endpoint/service" patterns; '*' matches within a part
+    std::vector<std::string> wake;    // endpoint patterns it may wake (besides those it may open all of)
 };
 
 class Policy {
@@ -30,6 +31,10 @@ public:
     bool knows(const crypto::PublicKey& key) const;
     bool may_register(const crypto::PublicKey& key, std::string_view name) const;
     bool may_open(const crypto::PublicKey& key, std::string_view target) const;
+    // `key` may open every service of `name` ("name/*" or broader), or its `wake` list names it.
+    bool may_wake(const crypto::PublicKey& key, std::string_view name) const;
+    // Some pattern of `key` matches endpoint `name`, whatever the service.
+    bool may_open_some(const crypto::PublicKey& key, std::string_view name) const;
     // The key that owns `name`, if any.
     std::optional<crypto::PublicKey> owner_of(std::string_view name) const;
     // "label (SHA256:...)" or the fingerprint alone, for logs and refusals.

@@ -3,10 +3,13 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "io/deadline.hpp"
 #include "io/session.hpp"
 #include "io/tls_stream.hpp"
 #include "relay/splice.hpp"
+#include "relay/target_check.hpp"
 #include "relay/token_bucket.hpp"
 
 namespace burrow::relay {
@@ -14,6 +17,14 @@ namespace burrow::relay {
 using proto::Errc;
 
 namespace {
+
+// "1.2.3.4" of "1.2.3.4:5678", "::1" of "[::1]:5678".
+std::string host_of(const std::string& address) {
+    const auto colon = address.rfind(':');
+    std::string host = colon == std::string::npos ? address : address.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    return host;
+}
 
 // How long a new stream waits for its endpoint when that endpoint's session is
 // suspended: long enough for an endpoint that notices the break only at its
@@ -58,7 +69,10 @@ Relay::Relay(asio::any_io_executor ex, RelayOptions options, crypto::Identity id
       identity_(std::move(identity)),
       tls_(std::make_unique<io::TlsContext>(identity_, true)),
       acceptor_(ex_),
-      held_timer_(ex_) {}
+      wake_book_(options_.state_file),
+      held_timer_(ex_) {
+    wake_book_.configure(options_.wake);
+}
 
 Relay::~Relay() = default;
 
@@ -79,15 +93,24 @@ void Relay::start() {
 void Relay::stop() {
     io::error_code ignored;
     acceptor_.close(ignored);
-    std::vector<std::shared_ptr<io::Session>> sessions;  // close() erases from live_
+    closing_.clear();  // close() erases from live_
     for (auto& [ptr, live] : live_)
-        if (auto s = live.session.lock()) sessions.push_back(std::move(s));
-    for (auto& s : sessions) s->close("relay stopping");
+        if (auto s = live.session.lock()) closing_.push_back(std::move(s));
+    for (auto& s : closing_) s->close("relay stopping");
+}
+
+bool Relay::finished() const {
+    return std::all_of(closing_.begin(), closing_.end(), [](const auto& s) { return s->finished(); });
 }
 
 void Relay::drain() {
     io::error_code ignored;
     acceptor_.close(ignored);
+    draining_ = true;
+    // With the listener closed, a suspended session can never resume: its streams end now.
+    std::vector<std::shared_ptr<io::Session>> suspended;
+    for (auto& [ptr, s] : suspended_) suspended.push_back(s);
+    for (auto& s : suspended) s->close("the relay is shutting down");
     for (auto& [ptr, live] : live_)
         if (auto s = live.session.lock()) {
             s->mux().goaway(Errc::going_away, "the relay is shutting down");
@@ -95,14 +118,18 @@ void Relay::drain() {
         }
 }
 
+// A suspended session is not waited for: its peer may never come back.
 bool Relay::idle() const {
     for (const auto& [ptr, live] : live_)
-        if (auto s = live.session.lock(); s && !s->closed() && s->mux().stream_count() > 0) return false;
+        if (auto s = live.session.lock(); s && !s->closed() && !s->suspended() && s->mux().stream_count() > 0)
+            return false;
     return true;
 }
 
 std::size_t Relay::reload(RelayOptions options) {
     options_.policy = std::move(options.policy);
+    options_.wake = std::move(options.wake);
+    wake_book_.configure(options_.wake);
     options_.limits = options.limits;
     options_.mux = options.mux;
     std::vector<std::shared_ptr<io::Session>> revoked;
@@ -358,23 +385,61 @@ void Relay::on_control(const std::shared_ptr<io::Session>& from, const Peer& pee
             release_held(reg->name);
         }
     } else if (std::holds_alternative<proto::ListRequest>(msg)) {
-        std::vector<proto::EndpointInfo> visible;
-        for (auto& e : registry_.list()) {
-            // A client sees the endpoints and services it may open.
-            std::erase_if(e.services,
-                          [&](const std::string& s) { return !options_.policy.may_open(peer.key, e.name + "/" + s); });
-            if (!e.services.empty()) visible.push_back(std::move(e));
-        }
+        auto visible = visible_endpoints(options_.policy, registry_.list(), peer.key);
         if (visible.size() > proto::kMaxListEntries) visible.resize(proto::kMaxListEntries);
         proto::ListReply reply{std::move(visible)};
         // One CONTROL frame must hold it.
         const std::size_t room = from->mux().peer_max_payload();
         while (!reply.endpoints.empty() && proto::encode_control(reply).size() > room) reply.endpoints.pop_back();
         from->mux().send_control(reply);
+    } else if (const auto* check = std::get_if<proto::CheckRequest>(&msg)) {
+        from->mux().send_control(check_targets(options_.policy, registry_.list(), peer.key, check->targets,
+                                               from->mux().peer_max_payload()));
+    } else if (auto* info = std::get_if<proto::LanInfo>(&msg)) {
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+        for (const auto& name : registry_.names_of(from.get()))
+            if (const auto error = wake_book_.report(name, info->interfaces, host_of(from->peer()), now); !error.empty())
+                spdlog::warn("relay: wake state {}: {}", wake_book_.state_file(), error);
+    } else if (const auto* request = std::get_if<proto::WakeRequest>(&msg)) {
+        wake(from, peer, request->endpoint);
     } else {
         from->mux().send_control(proto::ControlError{Errc::protocol_error, "unexpected control message"});
     }
     from->flush();
+}
+
+// Asks an online endpoint on `name`'s LAN to send its magic packet.
+void Relay::wake(const std::shared_ptr<io::Session>& from, const Peer& peer, const std::string& name) {
+    if (!options_.policy.may_wake(peer.key, name)) {
+        spdlog::warn("wake '{}' from {}: refused: {} may not wake it", name, from->peer(), options_.policy.describe(peer.key));
+        from->mux().send_control(proto::ControlError{
+            Errc::not_authorized, "key " + peer.key.fingerprint() + " may not wake '" + name + "' on this relay (it needs '" +
+                                      name + "/*' in its allow list, or wake = [\"" + name + "\"])"});
+        return;
+    }
+    std::vector<std::string> online;
+    for (const auto& e : registry_.list()) online.push_back(e.name);
+    const auto plan = wake_book_.plan(name, online);
+    if (const auto* why = std::get_if<std::string>(&plan)) {
+        spdlog::info("wake '{}' from {}: {}", name, from->peer(), *why);
+        from->mux().send_control(proto::ControlError{Errc::unknown_endpoint, *why});
+        return;
+    }
+    const auto& chosen = std::get<WakeBook::Plan>(plan);
+    const auto* via = registry_.find(chosen.via);
+    auto session = via ? via->session.lock() : nullptr;
+    if (!session) {
+        from->mux().send_control(proto::ControlError{Errc::unknown_endpoint, "endpoint '" + chosen.via + "' went offline"});
+        return;
+    }
+    session->mux().send_control(chosen.order);
+    session->flush();
+    proto::MacAddress mac;
+    std::copy(chosen.order.mac.begin(), chosen.order.mac.end(), mac.begin());
+    spdlog::info("wake '{}' for {}: endpoint '{}' sends the packet for {}", name, options_.policy.describe(peer.key),
+                 chosen.via, proto::format_mac(mac));
+    from->mux().send_control(proto::WakeSent{chosen.via, chosen.order.mac});
 }
 
 void Relay::on_ready(io::Session& session, const Peer&) {
@@ -390,6 +455,10 @@ void Relay::on_ready(io::Session& session, const Peer&) {
 }
 
 void Relay::on_suspended(io::Session& session) {
+    if (draining_) {
+        session.close("lost the connection while the relay is shutting down");
+        return;
+    }
     suspended_[&session] = session.shared_from_this();
     for (const auto& e : registry_.names_of(&session))
         spdlog::info("endpoint '{}' offline: its connection broke; its streams wait for it to resume", e);

@@ -16,6 +16,7 @@
 #include "proto/mux.hpp"
 #include "relay/policy.hpp"
 #include "relay/registry.hpp"
+#include "relay/wake_book.hpp"
 #include "io/resume.hpp"
 
 namespace burrow::io {
@@ -41,6 +42,8 @@ struct RelayOptions {
     proto::MuxLimits mux;
     RelayLimits limits;
     Policy policy;
+    std::map<std::string, WakeConfig> wake;  // from [[endpoints]] wake = {...}
+    std::string state_file;                  // where what it learns for waking is kept
 };
 
 class Relay : public std::enable_shared_from_this<Relay> {
@@ -53,7 +56,8 @@ public:
     void stop();
     // Graceful shutdown: no new connections or streams; existing streams go on.
     void drain();
-    bool idle() const;  // no stream open on any session
+    bool idle() const;  // no stream open on any session that is connected
+    bool finished() const;  // after stop(): every session's GOAWAY is out
     // Takes a new policy and limits; closes sessions whose key is no longer
     // allowed and returns how many.
     std::size_t reload(RelayOptions options);
@@ -91,6 +95,7 @@ private:
     void release_held(const std::string& endpoint);
     void expire_held();
     void on_control(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::ControlMessage&& msg);
+    void wake(const std::shared_ptr<io::Session>& from, const Peer& peer, const std::string& name);
     void on_ready(io::Session& session, const Peer& peer);
     void on_suspended(io::Session& session);
     void on_resumed(io::Session& session);
@@ -105,9 +110,12 @@ private:
     io::tcp::acceptor acceptor_;
     io::HostPort bound_;
     Registry registry_;
+    WakeBook wake_book_;
     std::unordered_map<const io::Session*, Live> live_;
     std::map<std::array<std::uint8_t, 16>, Resumable> resumable_;                 // by ticket id
     std::unordered_map<const io::Session*, std::shared_ptr<io::Session>> suspended_;  // kept alive meanwhile
+    std::vector<std::shared_ptr<io::Session>> closing_;  // by stop()
+    bool draining_ = false;
     std::deque<Held> held_;  // oldest first (all are held equally long)
     asio::steady_timer held_timer_;  // set for the oldest
     std::size_t unauthenticated_ = 0;

@@ -73,6 +73,17 @@ def control_list_reply(entries):
     return frame(CONTROL, 0, body)
 
 
+def control_check_request(targets):
+    return frame(CONTROL, 0, b"\x07" + struct.pack(">H", len(targets)) + b"".join(str16(t) for t in targets))
+
+
+def control_check_reply(results):
+    body = b"\x08" + struct.pack(">H", len(results))
+    for status, names in results:
+        body += bytes([status]) + struct.pack(">H", len(names)) + b"".join(str16(n) for n in names)
+    return frame(CONTROL, 0, body)
+
+
 SEEDS = {
     "hello": bytes([RAW_ACCEPTOR]) + hello(),
     "hello_open": bytes([RAW_ACCEPTOR | REACT]) + hello() + open_(1),
@@ -84,6 +95,9 @@ SEEDS = {
     + control_register(b"lab", [b"ssh", b"web"])
     + control_list_request()
     + control_list_reply([(b"lab", [b"ssh"]), (b"gpu", [])]),
+    "control_check": bytes([ACCEPTOR | REACT])
+    + control_check_request([b"gpu/ssh", b"localhost/8888"])
+    + control_check_reply([(0, []), (2, [b"gpu"]), (3, [b"ssh", b"jupyter"])]),
     "reader_all_types": bytes([READER | CHUNK5])
     + hello()
     + open_(1)

@@ -92,13 +92,13 @@ def recv_all(sock, timeout=COMMAND_TIMEOUT):
 def expect_closed_without_data(port, timeout=COMMAND_TIMEOUT):
     """Connect to a forward port whose stream gets rejected: the local
     connection must be closed (EOF or reset) without any byte."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.settimeout(timeout)
-        try:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.settimeout(timeout)
             data = s.recv(65536)
-        except ConnectionResetError:
-            data = b""
-        assert data == b"", f"rejected stream delivered data: {data[:200]!r}"
+    except ConnectionResetError:  # a reset may come before connect() returns
+        data = b""
+    assert data == b"", f"rejected stream delivered data: {data[:200]!r}"
 
 
 def error_lines(result):
@@ -447,11 +447,17 @@ class Forward:
         return self.ports[target]
 
 
-def start_forward(procs, *args, specs, env=None):
+def start_forward(procs, *args, specs, env=None, connected=True):
+    """With `connected`, returns once the forward has its session and has
+    checked its targets (it listens before that, and keeps trying the relay)."""
     argv = [BURROW, "forward", *args]
     for spec in specs:
         argv += ["-L", spec]
-    return Forward(procs.start(argv, env=env, name="forward"), len(specs))
+    fwd = Forward(procs.start(argv, env=env, name="forward"), len(specs))
+    if connected:
+        for target in fwd.ports:
+            fwd.proc.wait_for_line(contains=f"-> {target}: ", stream="stderr")
+    return fwd
 
 
 DEFAULT_ENDPOINTS = {"lab": "lab", "gpu": "gpu"}   # endpoint name -> key role
@@ -510,10 +516,10 @@ def endpoint(procs, keys, request):
 
 @pytest.fixture
 def forward(procs, keys, request):
-    """forward("0:lab:web", ..., role="client", relay=<the relay fixture>) -> Forward."""
-    def start(*specs, role="client", relay=None):
+    """forward("0:lab:web", ..., role="client", relay=<the relay fixture>, connected=True) -> Forward."""
+    def start(*specs, role="client", relay=None, connected=True):
         relay = relay or request.getfixturevalue("relay")
-        return start_forward(procs, *relay.args, specs=specs, env=keys.env(role))
+        return start_forward(procs, *relay.args, specs=specs, env=keys.env(role), connected=connected)
     return start
 
 

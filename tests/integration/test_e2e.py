@@ -204,3 +204,18 @@ def test_stream_cut_short_is_not_taken_for_its_end(tap_relay, endpoint, forward,
     still_work("two")
     close()
     assert endpoint_proc.alive() and fwd.proc.alive() and relay.proc.alive()
+
+
+@pytest.mark.parametrize("flag", ["digest={addr},e2e=off", "digest={addr},e2e=on"], ids=["off", "on"])
+def test_service_flag_sets_e2e(tap_relay, procs, keys, burrow, digest_server, flag):
+    """`--service NAME=HOST:PORT,e2e=off` on the command line does what
+    `e2e = false` does in the config file."""
+    relay = tap_relay()
+    marker = f"burrow-marker-{secrets.token_hex(20)}".encode()
+    start_endpoint(procs, *relay.args, "--name", "lab", "--service", flag.format(addr=digest_server.addr),
+                   env=keys.env("lab"))
+    up = b"".join(marker + b" up %d\n" % i for i in range(500))
+    result = burrow("connect", *relay.args, "lab/digest", input=up)
+    assert result.returncode == 0 and result.stdout == digest_reply(up), describe(result)
+    seen = relay.tap_log.read_bytes()
+    assert (marker in seen) == flag.endswith("e2e=off"), f"marker in the relay's bytes: {marker in seen}"

@@ -25,13 +25,18 @@ def test_connect_rejected(relay, lab_web, burrow, name, service, reason):
     assert any(reason in l for l in error_lines(result)), describe(result)
 
 
-@pytest.mark.parametrize("name,service,reason", UNKNOWN, ids=UNKNOWN_IDS)
+# The forward asks the relay about a target before it opens a stream to it.
+FORWARD_UNKNOWN = [("nope", "web", "no endpoint 'nope' you may open (online: lab)"),
+                   ("lab", "nope", "endpoint 'lab' has no service 'nope' (it has: web)")]
+
+
+@pytest.mark.parametrize("name,service,reason", FORWARD_UNKNOWN, ids=UNKNOWN_IDS)
 def test_forward_rejected_stream_is_closed_and_logged(relay, lab_web, forward,
                                                       name, service, reason):
     fwd = forward(f"0:{name}:{service}")
     for attempt in (1, 2):  # the forward keeps serving after a rejection
         expect_closed_without_data(fwd.port_for(f"{name}/{service}"))
-        fwd.proc.wait_for_lines(contains=reason, n=attempt, stream="stderr",
+        fwd.proc.wait_for_lines(contains="connection reset: " + reason, n=attempt, stream="stderr",
                                 timeout=COMMAND_TIMEOUT)
     assert fwd.proc.alive(), fwd.proc.report()
 

@@ -214,7 +214,7 @@ def test_new_connection_waits_for_the_forwards_session_to_resume(cut_lab, procs,
     assert result.returncode == 0, describe(result)
     cut_lab.client_proxy.toggle_refusing()
     cut_lab.client_proxy.cut()
-    fwd.wait_for_line(contains="resuming the session", stream="stderr")
+    fwd.wait_for_line(contains="relay connection lost; resuming, up to 60 s", stream="stderr")
     out = tmp_path / "blob.bin"
     curl = procs.start(["curl", "-sS", "--max-time", str(COMMAND_TIMEOUT), "-o", out,
                         f"http://127.0.0.1:{port}/blob.bin"], name="curl")
@@ -225,5 +225,6 @@ def test_new_connection_waits_for_the_forwards_session_to_resume(cut_lab, procs,
     assert curl.wait_exit() == 0, curl.report() + fwd.report()
     assert sha256_file(out) == http_server.sha256["blob.bin"]
     assert not [l for l in fwd.lines["stderr"] if re.search(r"session to relay \S+ ended", l)], fwd.report()
+    fwd.wait_for_line(contains="relay connection back: the session resumed", stream="stderr")
     sessions = [l for l in cut_lab.relay.proc.lines["stderr"] if "authenticated as client" in l]
     assert len(sessions) == 1, "the forward made a new session\n" + cut_lab.relay.proc.report()

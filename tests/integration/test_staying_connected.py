@@ -307,7 +307,10 @@ def test_sigterm_drains_the_open_transfer_then_exits(rig, tmp_path):
     wait_until("relay port closed after SIGTERM", lambda: relay_refuses(rig), 10)
     result = rig.burrow("ls", "--relay", rig.relay_addr, "--relay-key", relay.key)
     assert result.returncode != 0, describe(result)
-    result = rig.curl(port, "small.txt")
+    # (the forward holds a new connection while it looks for a relay that is not
+    # going away, 10 s at most; the transfer must still be running meanwhile)
+    result = rig.net.run("laptop", "curl", "-sS", "--max-time", "2", f"http://127.0.0.1:{port}/small.txt",
+                         timeout=COMMAND_TIMEOUT)
     assert result.returncode != 0 and result.stdout == b"", describe(result)
     assert relay.proc.alive() and curl.alive(), "the relay did not wait for the transfer"
 

@@ -129,5 +129,35 @@ TEST(KnownPeers, DefaultPathsAreInConfigDir) {
     EXPECT_EQ(default_known_endpoints_path(), "/cfg/known_endpoints");
 }
 
+TEST(KnownPeers, ListGivesNamesKeysAndLines) {
+    TempDir dir;
+    const auto a = Identity::generate().public_key();
+    const auto b = Identity::generate().public_key();
+    write_file(dir / "known_relays", "# pins\nrelay:7443 " + a.to_text() + "\n\ngpu " + b.to_text() + " note\n");
+    const auto pins = KnownPeers(dir / "known_relays").list();
+    ASSERT_EQ(pins.size(), 2u);
+    EXPECT_EQ(pins[0].name, "relay:7443");
+    EXPECT_EQ(pins[0].key, a);
+    EXPECT_EQ(pins[0].line, 2u);
+    EXPECT_EQ(pins[1].name, "gpu");
+    EXPECT_EQ(pins[1].line, 4u);
+}
+
+TEST(KnownPeers, RemoveDropsEveryLineOfThatNameAndKeepsTheRest) {
+    TempDir dir;
+    const KnownPeers peers(dir / "known_endpoints");
+    const auto a = Identity::generate().public_key();
+    const auto b = Identity::generate().public_key();
+    write_file(peers.path(), "# keep me\ngpu " + a.to_text() + "\ngpu-2 " + b.to_text() + "\n  gpu " + b.to_text() +
+                                 "\nnas " + a.to_text());
+    EXPECT_EQ(peers.remove("gpu"), 2u);
+    EXPECT_EQ(read_text(peers.path()), "# keep me\ngpu-2 " + b.to_text() + "\nnas " + a.to_text());
+    EXPECT_EQ(file_mode(peers.path()), 0600u);
+    EXPECT_EQ(peers.remove("gpu"), 0u);
+    EXPECT_EQ(peers.remove(""), 0u);
+    EXPECT_EQ(peers.check("gpu", a), Check::unknown);
+    EXPECT_EQ(KnownPeers(dir / "missing").remove("gpu"), 0u);
+}
+
 }  // namespace
 }  // namespace burrow::crypto

@@ -222,6 +222,71 @@ TEST(ControlMalformed, DecodeLeavesOutputAloneOnFailure) {
     EXPECT_EQ(out, ControlMessage{Registered{"keep"}});
 }
 
+TEST(Control, CheckKindNumbersAreFixed) {
+    EXPECT_EQ(encode_control(CheckRequest{})[0], 7);
+    EXPECT_EQ(encode_control(CheckReply{})[0], 8);
+}
+
+TEST(Control, CheckRequestAndReplyRoundTrip) {
+    const ControlMessage request = CheckRequest{{"gpu/ssh", "gpu/jupyter", "localhost/8888"}};
+    EXPECT_EQ(round_trip(request), request);
+    const ControlMessage reply = CheckReply{{{TargetStatus::ok, {}},
+                                             {TargetStatus::no_service, {"ssh", "tensorboard"}},
+                                             {TargetStatus::no_endpoint, {"gpu"}},
+                                             {TargetStatus::offline, {}},
+                                             {TargetStatus::not_granted, {}}}};
+    EXPECT_EQ(round_trip(reply), reply);
+}
+
+TEST(Control, CheckReplyBytesAreAsSpecified) {
+    const Bytes wire = encode_control(CheckReply{{{TargetStatus::no_service, {"ssh"}}}});
+    EXPECT_EQ(wire, (Bytes{8, 0, 1, 3, 0, 1, 0, 3, 's', 's', 'h'}));
+}
+
+TEST(Control, CheckRequestRejectsBadTargetsAndCounts) {
+    for (std::string_view bad : {"gpu", "gpu/", "/ssh", "gpu/ssh/x", "gp u/ssh"}) {
+        Bytes out;
+        ByteWriter w(out);
+        w.u8(7);
+        w.u16(1);
+        w.str16(bad);
+        EXPECT_EQ(decode(out), Errc::malformed_frame) << bad;
+    }
+    std::vector<std::string> many(kMaxCheckTargets + 1, "gpu/ssh");
+    EXPECT_EQ(decode(encode_control(CheckRequest{many})), Errc::malformed_frame);
+    many.pop_back();
+    EXPECT_FALSE(decode(encode_control(CheckRequest{many})));
+}
+
+TEST(Control, CheckReplyRejectsUnknownStatusAndTrailingBytes) {
+    EXPECT_EQ(decode(Bytes{8, 0, 1, 5, 0, 0}), Errc::malformed_frame);
+    EXPECT_FALSE(decode(Bytes{8, 0, 1, 4, 0, 0}));
+    EXPECT_EQ(decode(Bytes{8, 0, 1, 4, 0, 0, 0}), Errc::malformed_frame);
+    EXPECT_EQ(decode(Bytes{8, 0, 2, 4, 0, 0}), Errc::malformed_frame);  // one result short
+}
+
+TEST(Control, WakeMessagesRoundTrip) {
+    const ControlMessage info = LanInfo{{{{0, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e}, {192, 168, 77, 10}, 24},
+                                         {{2, 0, 0, 0, 0, 1}, {10, 0, 0, 1}, 8}}};
+    EXPECT_EQ(round_trip(info), info);
+    const ControlMessage request = WakeRequest{"gpu"};
+    EXPECT_EQ(round_trip(request), request);
+    const ControlMessage sent = WakeSent{"lab-nas", {0, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e}};
+    EXPECT_EQ(round_trip(sent), sent);
+    const ControlMessage order = WakeOrder{{0, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e}, {192, 168, 77, 255}, 9};
+    EXPECT_EQ(round_trip(order), order);
+    EXPECT_EQ(encode_control(order), (Bytes{12, 0, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 192, 168, 77, 255, 0, 9}));
+}
+
+TEST(Control, WakeMessagesRejectBadFields) {
+    EXPECT_EQ(decode(Bytes{9, 0, 1, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 33}), Errc::malformed_frame);  // prefix 33
+    EXPECT_FALSE(decode(Bytes{9, 0, 1, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 32}));
+    EXPECT_EQ(decode(Bytes{9, 0, 17}), Errc::malformed_frame);                                  // too many
+    EXPECT_EQ(decode(Bytes{12, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 0, 0}), Errc::malformed_frame);     // port 0
+    EXPECT_EQ(decode(Bytes{12, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 0}), Errc::malformed_frame);        // short
+    EXPECT_EQ(decode(Bytes{10, 0, 1, '.'}), Errc::malformed_frame);                              // bad name
+}
+
 TEST(Names, ValidNames) {
     for (std::string_view ok : {"a", "Z", "0", "lab", "gpu-box", "web_ui", "a.b.c", "x-", "x.", "_x", "A1_b-2.c"})
         EXPECT_TRUE(is_valid_name(ok)) << ok;

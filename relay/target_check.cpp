@@ -1,0 +1,70 @@
+#include "relay/target_check.hpp"
+
+#include <algorithm>
+
+namespace burrow::relay {
+
+namespace {
+
+constexpr std::size_t kNamesWhenCut = 8;
+
+const proto::EndpointInfo* find(const std::vector<proto::EndpointInfo>& endpoints, const std::string& name) {
+    const auto it = std::find_if(endpoints.begin(), endpoints.end(), [&](const auto& e) { return e.name == name; });
+    return it == endpoints.end() ? nullptr : &*it;
+}
+
+proto::TargetCheck check_one(const Policy& policy, const std::vector<proto::EndpointInfo>& online,
+                             const std::vector<proto::EndpointInfo>& visible, const crypto::PublicKey& client,
+                             const std::string& target) {
+    using proto::TargetStatus;
+    std::string name, service;
+    proto::parse_target(target, name, service);
+    const auto online_names = [&] {
+        std::vector<std::string> names;
+        for (const auto& e : visible) names.push_back(e.name);
+        return names;
+    };
+    const auto* up = find(online, name);
+    if (policy.may_open(client, target)) {
+        if (!up) {
+            if (policy.owner_of(name)) return {TargetStatus::offline, {}};
+            return {TargetStatus::no_endpoint, online_names()};
+        }
+        if (std::find(up->services.begin(), up->services.end(), service) != up->services.end())
+            return {TargetStatus::ok, {}};
+        const auto* seen = find(visible, name);
+        return {TargetStatus::no_service, seen ? seen->services : std::vector<std::string>{}};
+    }
+    // Not granted: say so only to a client that may open something else on that endpoint.
+    if (policy.may_open_some(client, name) && (up || policy.owner_of(name))) return {TargetStatus::not_granted, {}};
+    return {TargetStatus::no_endpoint, online_names()};
+}
+
+}  // namespace
+
+std::vector<proto::EndpointInfo> visible_endpoints(const Policy& policy, std::vector<proto::EndpointInfo> online,
+                                                   const crypto::PublicKey& client) {
+    std::vector<proto::EndpointInfo> visible;
+    for (auto& e : online) {
+        std::erase_if(e.services, [&](const std::string& s) { return !policy.may_open(client, e.name + "/" + s); });
+        if (!e.services.empty()) visible.push_back(std::move(e));
+    }
+    return visible;
+}
+
+proto::CheckReply check_targets(const Policy& policy, const std::vector<proto::EndpointInfo>& online,
+                                const crypto::PublicKey& client, const std::vector<std::string>& targets,
+                                std::size_t max_payload) {
+    const auto visible = visible_endpoints(policy, online, client);
+    proto::CheckReply reply;
+    for (const auto& target : targets) reply.results.push_back(check_one(policy, online, visible, client, target));
+    // The statuses always fit (64 targets, 3 bytes each); the names are a courtesy.
+    for (const std::size_t keep : {kNamesWhenCut, std::size_t{0}}) {
+        if (proto::encode_control(reply).size() <= max_payload) break;
+        for (auto& r : reply.results)
+            if (r.names.size() > keep) r.names.resize(keep);
+    }
+    return reply;
+}
+
+}  // namespace burrow::relay

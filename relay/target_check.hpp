@@ -1,0 +1,25 @@
+#pragma once
+// What a client may see of the endpoints online, and what it is told about
+// targets it names (CHECK_REQUEST, docs/PROTOCOL.md §5.3): whether each is
+// there, offline, missing, or not granted — never naming an endpoint the
+// client may not open.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "crypto/identity.hpp"
+#include "proto/control.hpp"
+#include "relay/policy.hpp"
+
+namespace burrow::relay {
+
+// The endpoints in `online` with the services `client` may open; those left with none are dropped.
+std::vector<proto::EndpointInfo> visible_endpoints(const Policy& policy, std::vector<proto::EndpointInfo> online,
+                                                   const crypto::PublicKey& client);
+
+// One answer per target (well-formed "endpoint/service"), in order, cut to fit `max_payload` bytes.
+proto::CheckReply check_targets(const Policy& policy, const std::vector<proto::EndpointInfo>& online,
+                                const crypto::PublicKey& client, const std::vector<std::string>& targets,
+                                std::size_t max_payload);
+
+}  // namespace burrow::relay

@@ -1,0 +1,82 @@
+#include "relay/target_check.hpp"
+
+#include <gtest/gtest.h>
+
+namespace burrow::relay {
+namespace {
+
+using proto::TargetStatus;
+
+struct TargetCheckTest : ::testing::Test {
+    crypto::PublicKey gpu = crypto::Identity::generate().public_key();
+    crypto::PublicKey nas = crypto::Identity::generate().public_key();
+    crypto::PublicKey alice = crypto::Identity::generate().public_key();
+    Policy policy{{{"gpu", gpu}, {"nas", nas}, {"secret", crypto::Identity::generate().public_key()}},
+                  {{"alice", alice, {"gpu/ssh", "gpu/tensorboard", "nas/*"}, {}}}};
+    std::vector<proto::EndpointInfo> online{{"gpu", {"jupyter", "ssh", "tensorboard"}}, {"secret", {"ssh"}}};
+
+    proto::TargetCheck check(const std::string& target) {
+        const auto reply = check_targets(policy, online, alice, {target}, 16384);
+        EXPECT_EQ(reply.results.size(), 1u);
+        return reply.results.at(0);
+    }
+};
+
+TEST_F(TargetCheckTest, GrantedOnlineServiceIsOk) {
+    EXPECT_EQ(check("gpu/ssh"), (proto::TargetCheck{TargetStatus::ok, {}}));
+}
+
+TEST_F(TargetCheckTest, MissingServiceListsOnlyTheServicesTheClientMayOpen) {
+    policy = Policy({{"gpu", gpu}}, {{"alice", alice, {"gpu/*"}, {}}});
+    EXPECT_EQ(check("gpu/nope"), (proto::TargetCheck{TargetStatus::no_service, {"jupyter", "ssh", "tensorboard"}}));
+    policy = Policy({{"gpu", gpu}}, {{"alice", alice, {"gpu/ssh", "gpu/n*"}, {}}});
+    EXPECT_EQ(check("gpu/nope"), (proto::TargetCheck{TargetStatus::no_service, {"ssh"}}));
+}
+
+TEST_F(TargetCheckTest, UngrantedServiceOfAVisibleEndpointIsNamedAsSuch) {
+    EXPECT_EQ(check("gpu/jupyter"), (proto::TargetCheck{TargetStatus::not_granted, {}}));
+}
+
+TEST_F(TargetCheckTest, EndpointTheClientMayNotOpenLooksAbsentAndIsNotListed) {
+    EXPECT_EQ(check("secret/ssh"), (proto::TargetCheck{TargetStatus::no_endpoint, {"gpu"}}));
+    EXPECT_EQ(check("localhost/8888"), (proto::TargetCheck{TargetStatus::no_endpoint, {"gpu"}}));
+}
+
+TEST_F(TargetCheckTest, GrantedEndpointThatIsNotOnlineIsOffline) {
+    EXPECT_EQ(check("nas/smb"), (proto::TargetCheck{TargetStatus::offline, {}}));
+}
+
+TEST_F(TargetCheckTest, GrantedNameNoKeyOwnsIsAbsent) {
+    policy = Policy({{"gpu", gpu}}, {{"alice", alice, {"*/ssh"}, {}}});
+    online.pop_back();
+    EXPECT_EQ(check("ghost/ssh"), (proto::TargetCheck{TargetStatus::no_endpoint, {"gpu"}}));
+}
+
+TEST_F(TargetCheckTest, AnswersInRequestOrder) {
+    const auto reply = check_targets(policy, online, alice, {"nas/x", "gpu/ssh", "gpu/jupyter"}, 16384);
+    ASSERT_EQ(reply.results.size(), 3u);
+    EXPECT_EQ(reply.results[0].status, TargetStatus::offline);
+    EXPECT_EQ(reply.results[1].status, TargetStatus::ok);
+    EXPECT_EQ(reply.results[2].status, TargetStatus::not_granted);
+}
+
+TEST_F(TargetCheckTest, ReplyIsCutToFitTheFrame) {
+    std::vector<std::string> services;
+    for (int i = 0; i < 64; ++i) services.push_back(std::string(60, 'a') + std::to_string(i));
+    online = {{"gpu", services}};
+    policy = Policy({{"gpu", gpu}}, {{"alice", alice, {"gpu/*"}, {}}});
+    const std::vector<std::string> targets(64, "gpu/nope");
+    const auto reply = check_targets(policy, online, alice, targets, 4096);
+    EXPECT_LE(proto::encode_control(reply).size(), 4096u);
+    ASSERT_EQ(reply.results.size(), 64u);
+    EXPECT_EQ(reply.results[0].status, TargetStatus::no_service);
+}
+
+TEST_F(TargetCheckTest, VisibleEndpointsDropWhatTheClientMayNotOpen) {
+    const auto visible = visible_endpoints(policy, online, alice);
+    ASSERT_EQ(visible.size(), 1u);
+    EXPECT_EQ(visible[0], (proto::EndpointInfo{"gpu", {"ssh", "tensorboard"}}));
+}
+
+}  // namespace
+}  // namespace burrow::relay
