@@ -28,6 +28,9 @@ INSTALLED = [
     "share/doc/burrow/examples/relay.toml",
     "share/doc/burrow/examples/endpoint.toml",
     "share/doc/burrow/examples/client.toml",
+    "lib/systemd/system/burrow-relay.service",
+    "lib/systemd/system/burrow-endpoint.service",
+    "lib/systemd/user/burrow-forward@.service",
 ]
 
 
@@ -58,6 +61,10 @@ def test_cmake_install_lays_out_a_prefix_and_keeps_edited_configs(tmp_path):
     assert not missing, f"not installed under {prefix}: {missing}"
     assert os.access(prefix / "bin" / "burrow", os.X_OK)
     assert (prefix / "etc/burrow/relay.toml").read_bytes() == (REPO / "deploy/examples/relay.toml").read_bytes()
+
+    relay_unit = (prefix / "lib/systemd/system/burrow-relay.service").read_text()
+    assert f"ExecStart={prefix}/bin/burrow relay -c {prefix}/etc/burrow/relay.toml\n" in relay_unit
+    assert "/usr/bin/burrow" not in relay_unit
 
     edited = prefix / "etc/burrow/relay.toml"
     edited.write_text('listen = "0.0.0.0:443"\n')
@@ -108,6 +115,11 @@ def test_the_deb_installs_and_purges_cleanly(deb):
         listed = run(["dpkg-query", "-L", "burrow"]).split()
         for rel in INSTALLED:
             assert str(package_path(rel)) in listed, f"{package_path(rel)} is not the package's"
+
+        enabled = [str(p) for p in Path("/etc/systemd").rglob("burrow*")]
+        assert not enabled, f"the package enabled units: {enabled}"
+        assert "ExecStart=/usr/bin/burrow relay -c /etc/burrow/relay.toml\n" in \
+            Path("/usr/lib/systemd/system/burrow-relay.service").read_text()
 
         account = user("burrow")
         assert account, "postinst made no burrow user"
