@@ -9,10 +9,7 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/control.hpp"
-
-#ifndef BURROW_VERSION
-#define BURROW_VERSION "0.0.0"
-#endif
+#include "app/version.hpp"
 
 namespace {
 
@@ -43,7 +40,7 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     CLI::App cli{"burrow: reach the services of a machine behind NAT through a relay you run"};
-    cli.set_version_flag("--version", BURROW_VERSION);
+    cli.set_version_flag("--version", version_line());
     cli.require_subcommand(1);
     std::string log_level = "info";
     cli.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")

@@ -31,6 +31,8 @@ INSTALLED = [
     "lib/systemd/system/burrow-relay.service",
     "lib/systemd/system/burrow-endpoint.service",
     "lib/systemd/user/burrow-forward@.service",
+    "share/man/man1/burrow.1",
+    "share/bash-completion/completions/burrow",
 ]
 
 
@@ -109,7 +111,7 @@ def test_the_deb_installs_and_purges_cleanly(deb):
     try:
         run(["dpkg", "-i", deb])
         version = run(["/usr/bin/burrow", "--version"])
-        assert VERSION in version.split(), version
+        assert version.startswith(f"burrow {VERSION} (commit "), version
         missing = [str(package_path(rel)) for rel in INSTALLED if not package_path(rel).is_file()]
         assert not missing, f"not installed: {missing}"
         listed = run(["dpkg-query", "-L", "burrow"]).split()

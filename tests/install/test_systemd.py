@@ -11,7 +11,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 UNITS = REPO / "deploy" / "systemd"
-BURROW = os.environ.get("BURROW_BIN", str(REPO / "build" / "burrow"))
+BUILD = Path(os.environ.get("BURROW_BUILD_DIR", REPO / "build"))
+BURROW = os.environ.get("BURROW_BIN", str(BUILD / "burrow"))
+MAN_PAGE = BUILD / "deploy" / "burrow.1"  # Documentation=man:burrow(1) must open
 SYSTEM_UNITS = ["burrow-relay.service", "burrow-endpoint.service"]
 USER_UNITS = ["burrow-forward@.service"]
 
@@ -38,10 +40,14 @@ def verify(tmp_path, unit, user):
     (folder / unit).write_text((UNITS / unit).read_text().replace("/usr/bin/burrow", BURROW))
     runtime = tmp_path / "runtime"  # a user manager wants one
     runtime.mkdir(mode=0o700, exist_ok=True)
+    assert MAN_PAGE.is_file(), f"no {MAN_PAGE}: is help2man installed (scripts/deps)?"
+    man1 = tmp_path / "man" / "man1"
+    man1.mkdir(parents=True, exist_ok=True)
+    shutil.copy(MAN_PAGE, man1)
     name = unit.replace("@.", "@test.")  # a template is verified through an instance
     argv = ["systemd-analyze", *(["--user"] if user else []), "verify", str(folder / name)]
     r = subprocess.run(argv, capture_output=True, timeout=60, cwd=folder,
-                       env=dict(os.environ, XDG_RUNTIME_DIR=str(runtime)))
+                       env=dict(os.environ, XDG_RUNTIME_DIR=str(runtime), MANPATH=str(tmp_path / "man")))
     # verify exits 0 after warnings such as an unknown key or a bad value: any output fails
     said = (r.stdout + r.stderr).decode(errors="replace").strip()
     assert r.returncode == 0 and not said, f"$ {' '.join(argv)}\nexit {r.returncode}\n{said}"
