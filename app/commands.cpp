@@ -229,7 +229,7 @@ int run_relay(const RelayArgs& args) {
     const auto control = open_control_socket(ctx.get_executor(), "relay", args.control_socket, setup.control_socket,
                                              {{"reload", [&] { return reload_relay(args, *relay); }}});
     say("listening on " + relay->bound().str() + " key " + relay->key().to_text());
-    notify_service_manager("READY=1");
+    io::asio::post(ctx, [] { notify_service_manager("READY=1"); });  // once signals are handled too
     spdlog::info("relay listening on {} with key {}", relay->bound().str(), relay->key().fingerprint());
     run_until_signal(
         ctx, Shutdown{[&] { relay->drain(); }, [&] { return relay->idle(); }, [&] { relay->stop(); }},
