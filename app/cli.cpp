@@ -10,10 +10,7 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/control.hpp"
-
-#ifndef BURROW_VERSION
-#define BURROW_VERSION "0.0.0"
-#endif
+#include "app/version.hpp"
 
 namespace {
 
@@ -76,7 +73,7 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     CLI::App cli{"burrow: reach the services of a machine behind NAT through a relay you run", "burrow"};
-    cli.set_version_flag("--version", BURROW_VERSION);
+    cli.set_version_flag("--version", version_line());
     cli.require_subcommand(1);
     cli.fallthrough();  // global options anywhere on the line
     std::string log_level = "info";

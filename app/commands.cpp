@@ -10,6 +10,7 @@
 #include "app/config.hpp"
 #include "app/control.hpp"
 #include "app/keys.hpp"
+#include "app/service_notify.hpp"
 #include "client/client.hpp"
 #include "crypto/known_peers.hpp"
 #include "endpoint/endpoint.hpp"
@@ -86,6 +87,7 @@ void run_until_signal(io::asio::io_context& ctx, Shutdown shutdown, std::functio
     stop.async_wait([&](const io::error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("signal {}: draining (send it again to stop at once)", sig);
+        notify_service_manager("STOPPING=1");
         shutdown.drain();
         *deadline_at = std::chrono::steady_clock::now() + kDrainDeadline;
         check();
@@ -275,6 +277,7 @@ int run_relay(const RelayArgs& args) {
     ControlSocket control(ctx.get_executor(), "relay", args.control_socket, setup.control_socket,
                           {{"reload", [&] { return reload_relay(args, *relay); }}});
     say("listening on " + relay->bound().str() + " key " + relay->key().to_text());
+    io::asio::post(ctx, [] { notify_service_manager("READY=1"); });  // once signals are handled too
     spdlog::info("relay listening on {} with key {}", relay->bound().str(), relay->key().fingerprint());
     run_until_signal(ctx,
                      Shutdown{[&] {
@@ -367,6 +370,7 @@ int run_endpoint(const EndpointArgs& args) {
     io::asio::io_context ctx;
     auto ep = std::make_shared<endpoint::Endpoint>(ctx.get_executor(), options, identity, [&] {
         say("registered as " + options.name + " with relay " + options.relay.str());
+        notify_service_manager("READY=1");
     });
     ControlSocket control(ctx.get_executor(), "endpoint", args.control_socket, file.control_socket,
                           {{"reload", [&] { return reload_endpoint(args, *ep); }}});
@@ -409,6 +413,7 @@ int run_forward(const ClientArgs& args, const std::vector<std::string>& spec_tex
     fwd->start([](const client::ForwardSpec& spec, const io::HostPort& bound) {
         say("forwarding " + bound.str() + " -> " + spec.target());
     });
+    notify_service_manager("READY=1");  // every -L listens
     run_until_signal(ctx, Shutdown{[&] { fwd->drain(); }, [&] { return fwd->idle(); }, [&] { fwd->stop(); },
                                    [&] { return fwd->finished(); }});
     return 0;

@@ -1,7 +1,7 @@
-"""A throw-away network of namespaces (shared/testnet/mknet.sh) for the
+"""A throw-away network of namespaces (tests/support/testnet.sh) for the
 network-fault tests, and burrow roles running inside it.
 
-Topology (see the header of mknet.sh): the relay runs in the VPS namespace
+Topology (see the header of testnet.sh): the relay runs in the VPS namespace
 (203.0.113.10), the endpoint in the GPU box namespace behind the lab router's
 NAT (the relay sees it as 11.77.0.2), clients in the laptop namespace
 (203.0.113.20). Every test gets its own instance under a random MKNET_PREFIX
@@ -14,7 +14,7 @@ only exists inside a namespace it uses `socket_in(ns)`: a socket created while
 the calling thread is switched into that namespace belongs to it for good.
 
 Needs root and `ip netns`; the `mknet` fixture skips otherwise. Set MKNET_SH to
-use another copy of mknet.sh.
+use another network builder with the same commands.
 """
 import ctypes
 import os
@@ -32,9 +32,8 @@ from conftest import (BURROW, COMMAND_TIMEOUT, PYTHON, SSHD_CONFIG, STARTUP_TIME
                       Forward, Proc, Service, Sshd, describe, relay_toml, sha256_file,
                       write_random_file)
 
-# shared/ sits beside the repository (in CI too); MKNET_SH overrides.
-MKNET_SH = os.environ.get("MKNET_SH") or str(
-    Path(__file__).resolve().parents[3] / "shared" / "testnet" / "mknet.sh")
+# MKNET_SH overrides the repository's own builder.
+MKNET_SH = os.environ.get("MKNET_SH") or str(SUPPORT / "testnet.sh")
 RELAY_PORT = 7443
 
 # ---------------------------------------------------------------- namespaces
@@ -84,14 +83,17 @@ def _skip_reason():
 
 
 class Net:
-    """One mknet instance. `env` holds what `mknet.sh up` printed (NS_VPS,
-    VPS_IP, ...); `fault(...)` runs a mknet command on it (partition, heal,
-    loss, rate...)."""
+    """One testnet.sh instance. `env` holds what `testnet.sh up` printed
+    (NS_VPS, VPS_IP, ...); `fault(...)` runs one of its commands on it
+    (partition, heal, loss, rate, upnp, wolcap...). `wan_mode="cgnat"` puts
+    the lab router behind a carrier NAT."""
 
-    def __init__(self, prefix):
+    script = MKNET_SH
+
+    def __init__(self, prefix, wan_mode="public"):
         self.prefix = prefix
         self.env = {}
-        self._proc_env = dict(os.environ, MKNET_PREFIX=prefix, MKNET_UPNP="0")
+        self._proc_env = dict(os.environ, MKNET_PREFIX=prefix, MKNET_UPNP="0", MKNET_WAN_MODE=wan_mode)
 
     def _mknet(self, *args, timeout=60):
         argv = ["bash", MKNET_SH, *map(str, args)]
@@ -103,7 +105,7 @@ class Net:
         return r.stdout.decode()
 
     def up(self):
-        assert os.path.exists(MKNET_SH), f"no mknet.sh at {MKNET_SH} (set MKNET_SH)"
+        assert os.path.exists(MKNET_SH), f"no network builder at {MKNET_SH} (set MKNET_SH)"
         out = self._mknet("up")
         for line in out.splitlines():
             key, eq, value = line.partition("=")
@@ -118,6 +120,10 @@ class Net:
 
     def ns(self, node):
         return self.env[f"NS_{node.upper()}"]
+
+    def socket(self, node, type=socket.SOCK_STREAM):
+        """A socket inside `node` (see socket_in)."""
+        return socket_in(self.ns(node), type=type)
 
     def connect(self, node, port, host="127.0.0.1", timeout=COMMAND_TIMEOUT):
         """A TCP connection made from inside `node`."""
@@ -147,6 +153,19 @@ def _unused_prefix():
         if not any(n.startswith(prefix + "-") for n in names) and \
                 not os.path.exists(f"/run/mknet/{prefix}"):
             return prefix
+
+
+@pytest.fixture
+def testnet(request):
+    """A bare testnet instance, no burrow in it (public WAN, or "cgnat" when the
+    test is parametrized indirectly with it); always torn down."""
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    net = Net(_unused_prefix(), getattr(request, "param", "public"))
+    request.addfinalizer(net.down)
+    net.up()
+    return net
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Staying connected: relay restarts, half-open sessions, stale-session
 takeover, loss and rate limits, endpoint reload and relay drain, on a real
 (namespaced) network: relay on the VPS, endpoint on the GPU box behind the lab
-router's NAT, clients on the laptop (tests/integration/netns.py, mknet.sh).
+router's NAT, clients on the laptop (tests/integration/netns.py, tests/support/testnet.sh).
 
 Where a test asserts a time, it is a bound burrow promises (liveness: PING
 every 5 s, a session silent for 20 s is closed; reconnect backoff 0.5 s

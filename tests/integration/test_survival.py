@@ -1,8 +1,8 @@
 """Staying connected through the faults of real networks: a NAT rebinding on
 the lab router, and the laptop's link going away for 10 s, each during an
 interactive ssh session and during a 100 MB scp (tests/integration/netns.py,
-mknet.sh). The relay runs on the VPS, the endpoint and a real sshd on the GPU
-box behind the router's NAT, ssh and scp on the laptop, through `burrow
+tests/support/testnet.sh). The relay runs on the VPS, the endpoint and a real
+sshd on the GPU box behind the router's NAT, ssh and scp on the laptop, through `burrow
 connect` as ProxyCommand or through `burrow forward`.
 
 What must hold is what a user sees: the ssh process goes on and echoes what
@@ -104,7 +104,7 @@ def link_down(rig, node):
 
 
 def flap_laptop_in_background(rig, seconds=10):
-    """`mknet.sh flap laptop SECONDS` in a thread; returns once the link is down."""
+    """`testnet.sh flap laptop SECONDS` in a thread; returns once the link is down."""
     flap = InBackground(rig.net.fault, "flap", "laptop", str(seconds))
     wait_until("the laptop's link went down", lambda: link_down(rig, "laptop") or flap.error, 10)
     assert flap.error is None, flap.error
