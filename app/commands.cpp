@@ -196,10 +196,8 @@ RelaySetup relay_setup(const RelayArgs& args) {
     options.listen = address(listen, "listen address", true);
     setup.key_file = !args.key.empty() ? args.key : file.key_file.value_or("");
     setup.control_socket = file.control_socket;
-    setup.options.state_file =
-        file.state_file.value_or(args.config.empty()
-                                     ? crypto::config_dir() + "/relay.state"
-                                     : (std::filesystem::path(args.config).parent_path() / "relay.state").string());
+    // Beside the keys and pins, which stay writable where the config may not be (systemd's ProtectSystem).
+    setup.options.state_file = file.state_file.value_or(crypto::config_dir() + "/relay.state");
     std::vector<relay::EndpointGrant> endpoints;
     for (const auto& e : file.endpoints) {
         if (!proto::is_valid_name(e.name)) throw ConfigError(e.where + ": endpoint name '" + e.name + "' is not valid");

@@ -121,9 +121,9 @@ class Net:
     def ns(self, node):
         return self.env[f"NS_{node.upper()}"]
 
-    def socket(self, node, type=socket.SOCK_STREAM):
+    def socket(self, node, type=socket.SOCK_STREAM, family=socket.AF_INET):
         """A socket inside `node` (see socket_in)."""
-        return socket_in(self.ns(node), type=type)
+        return socket_in(self.ns(node), family=family, type=type)
 
     def connect(self, node, port, host="127.0.0.1", timeout=COMMAND_TIMEOUT):
         """A TCP connection made from inside `node`."""
@@ -290,16 +290,18 @@ class Rig:
 
     # -- relay
 
-    def start_relay(self):
-        """Starts (or starts again: same config, key and port) the relay."""
+    def start_relay(self, endpoints=None, clients=None):
+        """Starts (or starts again: same config, key and port) the relay. The
+        first start writes its config: `endpoints` [(name, key)] (default: lab)
+        and `clients` [(label, key, [patterns])] (default: client, everything)."""
         if self.relay_config is None:
             key_file = self.folder / "relay_id"
             key_file.write_bytes(self.keys.file("relay").read_bytes())
             os.chmod(key_file, 0o600)
             self.relay_config = self.folder / "relay.toml"
             self.relay_config.write_text(relay_toml(
-                self.relay_addr, "relay_id", [("lab", self.keys.pub("lab"))],
-                [("client", self.keys.pub("client"), ["*/*"])]))
+                self.relay_addr, "relay_id", endpoints or [("lab", self.keys.pub("lab"))],
+                clients or [("client", self.keys.pub("client"), ["*/*"])]))
         proc = self.start("vps", [BURROW, "relay", "-c", self.relay_config], "relay",
                           env=self.keys.env("relay"))
         self.relay = NsRelay(proc, self.keys.pub("relay"))
