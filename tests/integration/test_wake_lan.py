@@ -115,6 +115,7 @@ def test_wake_an_offline_endpoint_by_name_through_a_lan_peer(wake_rig, capture):
     assert result.returncode == 1, describe(result)
     assert "sent by nas at" in result.stdout.decode() and "gpu did not come online in 3 s" in result.stdout.decode(), \
         describe(result)
+    capture.packets()  # its packet
 
     # ... and returns 0 once gpu's endpoint registers.
     outcome = {}
