@@ -130,6 +130,10 @@ int main(int argc, char** argv) {
     connect_cmd->add_option("endpoint", endpoint_name, "endpoint name, or endpoint/service")->required();
     connect_cmd->add_option("service", service_name, "service name (if not given as endpoint/service)");
     auto* ls_cmd = cli.add_subcommand("ls", "list the endpoints online and their services");
+    bool ls_long = false, ls_json = false;
+    ls_cmd->add_flag("-l,--long", ls_long,
+                     "also offline endpoints: online since or last seen, public address, who can wake them");
+    ls_cmd->add_flag("--json", ls_json, "the same as -l, as JSON for scripts");
     connect_cmd->add_flag("--wake", client.wake, "wake the endpoint first (through a LAN peer) and wait for it");
     for (auto* cmd : {forward_cmd, connect_cmd, ls_cmd, wake_cmd}) {
         cmd->add_option("-c,--config", client.config, "client config file (default ~/.config/burrow/client.toml)");
@@ -215,7 +219,7 @@ int main(int argc, char** argv) {
         if (*endpoint_cmd) return run_endpoint(endpoint);
         if (*forward_cmd) return run_forward(client, forwards);
         if (*connect_cmd) return run_connect(client, endpoint_name, service_name);
-        if (*ls_cmd) return run_list(client);
+        if (*ls_cmd) return run_list(client, ls_long, ls_json);
         if (*keygen_cmd) return run_keygen(keys);
         if (*id_cmd) return run_id(keys);
         if (*wake_cmd) {

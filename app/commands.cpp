@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 
 #include "app/config.hpp"
@@ -219,6 +220,23 @@ RelaySetup relay_setup(const RelayArgs& args) {
     std::vector<relay::ClientGrant> clients;
     for (const auto& c : file.clients) clients.push_back({c.name, parse_public_key(c.key, c.where), c.allow, c.wake});
     options.policy = relay::Policy(std::move(endpoints), std::move(clients));
+    for (const auto& x : file.expose) {
+        std::string name, service;
+        if (!proto::parse_target(x.target, name, service))
+            throw ConfigError(x.where + ": expose target '" + x.target + "' is not endpoint/service");
+        relay::ExposeRule rule;
+        rule.bind = io::HostPort{x.bind.value_or(options.listen.host), static_cast<std::uint16_t>(x.port)};
+        rule.target = x.target;
+        try {
+            rule.from = relay::SourceFilter(x.from);
+        } catch (const std::invalid_argument& e) {
+            throw ConfigError(x.where + ": from: " + e.what());
+        }
+        for (const auto& other : options.expose)
+            if (other.bind.str() == rule.bind.str())
+                throw ConfigError(x.where + ": port " + rule.bind.str() + " is exposed twice");
+        options.expose.push_back(std::move(rule));
+    }
     const auto limit = [&](const char* key, auto fallback) {
         const auto it = file.limits.find(key);
         return it == file.limits.end() ? fallback : static_cast<decltype(fallback)>(it->second);
@@ -255,9 +273,12 @@ io::ControlReply reload_relay(const RelayArgs& args, relay::Relay& relay) {
         auto options = relay_setup(args).options;
         const std::string granted = std::to_string(options.policy.endpoint_grants()) + " endpoint(s) and " +
                                     std::to_string(options.policy.client_grants()) + " client(s) granted";
-        const std::size_t closed = relay.reload(std::move(options));
-        return {true, "configuration reloaded from " + args.config + ": " + granted + ", " + std::to_string(closed) +
-                          " session(s) closed"};
+        const std::size_t ports = options.expose.size();
+        std::string expose_failure;
+        const std::size_t closed = relay.reload(std::move(options), &expose_failure);
+        return {true, "configuration reloaded from " + args.config + ": " + granted + ", " +
+                          (ports ? std::to_string(ports) + " exposed port(s), " : "") + std::to_string(closed) +
+                          " session(s) closed" + (expose_failure.empty() ? "" : "; but " + expose_failure)};
     } catch (const std::exception& e) {
         spdlog::error("reload refused, the old configuration stays in force: {}", e.what());
         return {false, std::string(e.what()) + " (the old configuration stays in force)"};
@@ -447,17 +468,71 @@ int run_connect(const ClientArgs& args, const std::string& first, const std::str
     return 0;
 }
 
-int run_list(const ClientArgs& args) {
+namespace {
+
+std::string local_time(std::uint64_t seconds) {
+    if (seconds == 0) return "-";
+    const std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm local{};
+    ::localtime_r(&t, &local);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+    return text;
+}
+
+std::string joined(const std::vector<std::string>& names, const char* separator) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : separator) + n;
+    return out;
+}
+
+// Names and addresses hold no character JSON must escape (proto/control.cpp checks them).
+std::string json_list(const std::vector<std::string>& names) {
+    std::string out = "[";
+    for (const auto& n : names) out += (out.size() > 1 ? ",\"" : "\"") + n + "\"";
+    return out + "]";
+}
+
+void print_details(const proto::DetailsReply& reply, bool json) {
+    if (json) {
+        std::string out = "[";
+        for (const auto& e : reply.endpoints)
+            out += std::string(out.size() > 1 ? ",\n " : "") + "{\"name\":\"" + e.name + "\",\"online\":" +
+                   (e.online ? "true" : "false") + ",\"" + (e.online ? "online_since" : "last_seen") +
+                   "\":" + std::to_string(e.since) + ",\"address\":\"" + e.address +
+                   "\",\"services\":" + json_list(e.services) + ",\"wake_via\":" + json_list(e.wakers) + "}";
+        say(out + "]");
+        return;
+    }
+    for (const auto& e : reply.endpoints) {
+        char line[512];
+        std::snprintf(line, sizeof line, "%-16s %-8s %-31s %-18s %-24s %s", e.name.c_str(),
+                      e.online ? "online" : "offline",
+                      ((e.online ? "since " : "last seen ") + local_time(e.since)).c_str(),
+                      e.address.empty() ? "-" : e.address.c_str(),
+                      e.services.empty() ? "-" : joined(e.services, ",").c_str(),
+                      e.wakers.empty() ? "" : ("wake via " + joined(e.wakers, ",")).c_str());
+        std::string text = line;
+        while (!text.empty() && text.back() == ' ') text.pop_back();
+        say(text);
+    }
+}
+
+}  // namespace
+
+int run_list(const ClientArgs& args, bool long_form, bool json) {
     const auto options = client_options(args);
-    run_to_end(client::list_endpoints(options, [&](const proto::ListReply& reply) {
-        if (reply.endpoints.empty())
-            std::fprintf(stderr, "no endpoint you may open is online at relay %s\n", options.relay.str().c_str());
-        for (const auto& e : reply.endpoints) {
-            std::string line = e.name;
-            for (const auto& s : e.services) line += " " + s;
-            say(line);
-        }
-    }));
+    if (long_form || json) {
+        const auto reply = run_to_end(client::list_details(options));
+        if (reply.endpoints.empty() && !json)
+            std::fprintf(stderr, "no endpoint you may open is known to relay %s\n", options.relay.str().c_str());
+        print_details(reply, json);
+        return 0;
+    }
+    const auto reply = run_to_end(client::list_endpoints(options));
+    if (reply.endpoints.empty())
+        std::fprintf(stderr, "no endpoint you may open is online at relay %s\n", options.relay.str().c_str());
+    for (const auto& e : reply.endpoints) say(e.name + (e.services.empty() ? "" : " " + joined(e.services, " ")));
     return 0;
 }
 

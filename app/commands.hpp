@@ -54,7 +54,7 @@ int run_relay(const RelayArgs& args);
 int run_endpoint(const EndpointArgs& args);
 int run_forward(const ClientArgs& args, const std::vector<std::string>& specs);
 int run_connect(const ClientArgs& args, const std::string& endpoint, const std::string& service);
-int run_list(const ClientArgs& args);
+int run_list(const ClientArgs& args, bool long_form, bool json);
 int run_keygen(const KeyArgs& args);
 int run_id(const KeyArgs& args);
 int run_known(const KnownArgs& args);

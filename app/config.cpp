@@ -139,7 +139,7 @@ const std::map<std::string, std::string>& relay_limit_keys() {
 
 RelayFile load_relay_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"listen", "key", "control_socket", "state_file", "endpoints", "clients", "limits"},
+    reject_unknown(doc, {"listen", "key", "control_socket", "state_file", "endpoints", "clients", "expose", "limits"},
                    "a relay config");
     RelayFile out;
     out.listen = get_string(doc, "listen");
@@ -171,6 +171,22 @@ RelayFile load_relay_file(const std::string& path) {
             if (const auto* allow = get(c, "allow")) entry.allow = string_list(*allow, "'allow'");
             if (const auto* wake = get(c, "wake")) entry.wake = string_list(*wake, "'wake'");
             out.clients.push_back(std::move(entry));
+        }
+    }
+    if (const auto* list = get(doc, "expose")) {
+        for (const auto& x : get_array(*list, "[[expose]]")) {
+            need_table(x, "each [[expose]] entry");
+            reject_unknown(x, {"port", "target", "from", "bind"}, "an [[expose]] entry");
+            ExposeEntry entry;
+            const auto* port = get(x, "port");
+            if (!port || !port->is_integer() || port->as_integer() < 1 || port->as_integer() > 65535)
+                throw ConfigError(where(x) + ": an [[expose]] entry needs port = 1..65535");
+            entry.port = port->as_integer();
+            entry.target = need_string(x, "target", "[[expose]]");
+            if (const auto* from = get(x, "from")) entry.from = string_list(*from, "'from'");
+            entry.bind = get_string(x, "bind");
+            entry.where = where(x);
+            out.expose.push_back(std::move(entry));
         }
     }
     if (const auto* limits = get(doc, "limits")) {

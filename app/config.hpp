@@ -29,6 +29,14 @@ struct ClientEntry {        // [[clients]] in the relay config
     std::vector<std::string> wake;  // endpoints it may wake besides those it may open all of
 };
 
+struct ExposeEntry {        // [[expose]] in the relay config
+    std::int64_t port = 0;
+    std::string target;     // "endpoint/service"
+    std::vector<std::string> from;  // CIDRs; empty: everyone
+    std::optional<std::string> bind;
+    std::string where;
+};
+
 struct RelayFile {
     std::optional<std::string> listen;
     std::optional<std::string> key_file;        // resolved against the config's folder
@@ -36,6 +44,7 @@ struct RelayFile {
     std::optional<std::string> state_file;      // likewise
     std::vector<EndpointEntry> endpoints;
     std::vector<ClientEntry> clients;
+    std::vector<ExposeEntry> expose;
     std::map<std::string, std::int64_t> limits;  // [limits], validated by the caller
 };
 

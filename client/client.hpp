@@ -56,8 +56,10 @@ std::unique_ptr<io::StreamCodec> make_client_codec(const ClientOptions& options,
                                                    const std::optional<proto::PeerKey>& endpoint_key,
                                                    std::string& error);
 
-// Runs `ls`; the result, one line per endpoint, goes to `print`. Throws on failure.
-io::awaitable<void> list_endpoints(ClientOptions options, std::function<void(const proto::ListReply&)> print);
+// `ls`: the endpoints online and their services. Throws on failure.
+io::awaitable<proto::ListReply> list_endpoints(ClientOptions options);
+// `ls -l`: also offline ones, since when, at which address, who can wake them.
+io::awaitable<proto::DetailsReply> list_details(ClientOptions options);
 
 // Has the relay wake `endpoint` (an online endpoint on its LAN sends the
 // magic packet); with `wait`, resends every 10 s until it is online. Says what

@@ -45,31 +45,4 @@ io::awaitable<std::string> connect_stdio(ClientOptions options, std::string targ
     co_return error;
 }
 
-io::awaitable<void> list_endpoints(ClientOptions options, std::function<void(const proto::ListReply&)> print) {
-    auto ex = co_await asio::this_coro::executor;
-    auto peer = std::make_shared<ClientPeer>();
-    asio::steady_timer answered(ex, asio::steady_timer::time_point::max());
-    std::optional<proto::ListReply> reply;
-    std::string failure;
-    peer->on_message = [&](proto::ControlMessage&& msg) {
-        if (auto* r = std::get_if<proto::ListReply>(&msg)) reply = std::move(*r);
-        else if (auto* e = std::get_if<proto::ControlError>(&msg)) failure = e->reason;
-        answered.cancel();
-    };
-    peer->on_end = [&](const std::string& why) {
-        if (failure.empty()) failure = "relay " + options.relay.str() + ": " + why;
-        answered.cancel();
-    };
-    auto session = co_await open_relay_session(options, peer);
-    session->mux().send_control(proto::ListRequest{});
-    session->flush();
-    io::error_code ec;
-    while (!reply && failure.empty()) co_await answered.async_wait(io::redirect_error(io::use_awaitable, ec));
-    peer->on_message = nullptr;
-    peer->on_end = nullptr;
-    session->close("done");
-    if (!reply) throw std::runtime_error(failure);
-    print(*reply);
-}
-
 }  // namespace burrow::client

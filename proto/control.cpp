@@ -18,6 +18,8 @@ enum class Kind : std::uint8_t {
     wake_request = 10,
     wake_sent = 11,
     wake_order = 12,
+    details_request = 13,
+    details_reply = 14,
 };
 
 constexpr std::size_t kMaxTargetLen = 2 * kMaxNameLen + 1;
@@ -37,6 +39,15 @@ bool get_names(ByteReader& r, std::vector<std::string>& out) {
     out.resize(count);
     for (auto& n : out)
         if (!get_name(r, n)) return false;
+    return true;
+}
+
+// An IP address as text (or nothing): no byte a terminal could take for a command.
+bool is_address_text(std::string_view text) {
+    for (char c : text) {
+        const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' || c == ':';
+        if (!ok) return false;
+    }
     return true;
 }
 
@@ -101,6 +112,19 @@ struct Encoder {
         w.bytes(std::span<const std::uint8_t>(m.mac));
         w.bytes(std::span<const std::uint8_t>(m.broadcast));
         w.u16(m.port);
+    }
+    void operator()(const DetailsRequest&) { w.u8(static_cast<std::uint8_t>(Kind::details_request)); }
+    void operator()(const DetailsReply& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::details_reply));
+        w.u16(static_cast<std::uint16_t>(m.endpoints.size()));
+        for (const auto& e : m.endpoints) {
+            w.str16(e.name);
+            w.u8(e.online ? 1 : 0);
+            w.u64(e.since);
+            w.str16(e.address.substr(0, kMaxAddressLen));
+            put_names(w, e.services);
+            put_names(w, e.wakers);
+        }
     }
     void operator()(const ControlError& m) {
         w.u8(static_cast<std::uint8_t>(Kind::error));
@@ -238,6 +262,26 @@ std::error_code decode_control(std::span<const std::uint8_t> payload, ControlMes
             case Kind::wake_order: {
                 WakeOrder m;
                 ok = r.read(m.mac) && r.read(m.broadcast) && r.u16(m.port) && m.port != 0;
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::details_request:
+                ok = true;
+                out = DetailsRequest{};
+                break;
+            case Kind::details_reply: {
+                DetailsReply m;
+                std::uint16_t count = 0;
+                ok = r.u16(count) && count <= kMaxListEntries;
+                if (ok) m.endpoints.resize(count);
+                for (std::size_t i = 0; ok && i < count; ++i) {
+                    auto& e = m.endpoints[i];
+                    std::uint8_t flags = 0;
+                    ok = get_name(r, e.name) && r.u8(flags) && flags <= 1 && r.u64(e.since) &&
+                         r.str16(e.address, kMaxAddressLen) && is_address_text(e.address) &&
+                         get_names(r, e.services) && get_names(r, e.wakers);
+                    e.online = flags == 1;
+                }
                 if (ok) out = std::move(m);
                 break;
             }

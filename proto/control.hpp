@@ -115,8 +115,30 @@ struct WakeOrder {
     bool operator==(const WakeOrder&) const = default;
 };
 
+// client → relay: every endpoint this client may see, online or not, with what the relay knows of it.
+struct DetailsRequest {
+    bool operator==(const DetailsRequest&) const = default;
+};
+struct EndpointDetails {
+    std::string name;
+    bool online = false;
+    std::uint64_t since = 0;             // online since, else last seen; seconds since the epoch, 0 unknown
+    std::string address;                 // the public address the relay sees it at (last saw it at)
+    std::vector<std::string> services;   // those the client may open (online only)
+    std::vector<std::string> wakers;     // online endpoints on its LAN that can wake it
+    bool operator==(const EndpointDetails&) const = default;
+};
+// relay → client.
+struct DetailsReply {
+    std::vector<EndpointDetails> endpoints;
+    bool operator==(const DetailsReply&) const = default;
+};
+
+inline constexpr std::size_t kMaxAddressLen = 64;
+
 using ControlMessage = std::variant<Register, Registered, ListRequest, ListReply, ControlError, ResumeTicket,
-                                    CheckRequest, CheckReply, LanInfo, WakeRequest, WakeSent, WakeOrder>;
+                                    CheckRequest, CheckReply, LanInfo, WakeRequest, WakeSent, WakeOrder,
+                                    DetailsRequest, DetailsReply>;
 
 std::vector<std::uint8_t> encode_control(const ControlMessage& msg);
 // Validates kinds, lengths, counts and name syntax; rejects trailing bytes.

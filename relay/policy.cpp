@@ -55,6 +55,12 @@ bool Policy::may_open_some(const crypto::PublicKey& key, std::string_view name) 
     return false;
 }
 
+std::vector<std::string> Policy::endpoint_names() const {
+    std::vector<std::string> names;
+    for (const auto& g : endpoints_) names.push_back(g.name);
+    return names;
+}
+
 std::optional<crypto::PublicKey> Policy::owner_of(std::string_view name) const {
     for (const auto& g : endpoints_)
         if (g.name == name) return g.key;

@@ -35,6 +35,8 @@ public:
     bool may_wake(const crypto::PublicKey& key, std::string_view name) const;
     // Some pattern of `key` matches endpoint `name`, whatever the service.
     bool may_open_some(const crypto::PublicKey& key, std::string_view name) const;
+    // Every endpoint name the config grants to some key.
+    std::vector<std::string> endpoint_names() const;
     // The key that owns `name`, if any.
     std::optional<crypto::PublicKey> owner_of(std::string_view name) const;
     // "label (SHA256:...)" or the fingerprint alone, for logs and refusals.

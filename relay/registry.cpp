@@ -1,6 +1,7 @@
 #include "relay/registry.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "io/session.hpp"
 
@@ -9,13 +10,16 @@ namespace burrow::relay {
 std::shared_ptr<io::Session> Registry::add(const std::string& name, std::vector<std::string> services,
                                            const std::shared_ptr<io::Session>& session) {
     std::shared_ptr<io::Session> previous;
+    std::int64_t since = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
     if (const auto it = entries_.find(name); it != entries_.end()) {
         previous = it->second.session.lock();
+        if (previous == session) since = it->second.since;  // a new service list, the same session
         if (previous == session || (previous && previous->closed())) previous.reset();
     }
     std::sort(services.begin(), services.end());
     services.erase(std::unique(services.begin(), services.end()), services.end());
-    entries_[name] = Entry{session, std::move(services)};
+    entries_[name] = Entry{session, std::move(services), since};
     return previous;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // Which endpoint name is served by which live session, and with what services.
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@ public:
     struct Entry {
         std::weak_ptr<io::Session> session;
         std::vector<std::string> services;  // sorted
+        std::int64_t since = 0;             // online since (seconds since the epoch)
     };
 
     // Binds `name` to `session`; returns the other session that held it, if any is still open.

@@ -6,7 +6,9 @@
 #include <algorithm>
 
 #include "io/deadline.hpp"
+#include "io/e2e_codec.hpp"
 #include "io/session.hpp"
+#include "io/stream_pump.hpp"
 #include "io/tls_stream.hpp"
 #include "relay/splice.hpp"
 #include "relay/target_check.hpp"
@@ -70,6 +72,7 @@ Relay::Relay(asio::any_io_executor ex, RelayOptions options, crypto::Identity id
       tls_(std::make_unique<io::TlsContext>(identity_, true)),
       acceptor_(ex_),
       wake_book_(options_.state_file),
+      exposed_(ex_, [this](io::tcp::socket socket, const ExposeRule& rule) { open_exposed(std::move(socket), rule); }),
       held_timer_(ex_) {
     wake_book_.configure(options_.wake);
 }
@@ -80,6 +83,7 @@ void Relay::start() {
     acceptor_ = io::listen_tcp(ex_, options_.listen);
     const auto ep = acceptor_.local_endpoint();
     bound_ = io::HostPort{ep.address().to_string(), ep.port()};
+    if (const auto failure = exposed_.apply(options_.expose); !failure.empty()) throw std::runtime_error(failure);
     asio::co_spawn(ex_, [self = shared_from_this()] { return self->accept_loop(); }, [](std::exception_ptr e) {
         if (!e) return;
         try {
@@ -93,6 +97,7 @@ void Relay::start() {
 void Relay::stop() {
     io::error_code ignored;
     acceptor_.close(ignored);
+    exposed_.close_all();
     closing_.clear();  // close() erases from live_
     for (auto& [ptr, live] : live_)
         if (auto s = live.session.lock()) closing_.push_back(std::move(s));
@@ -106,6 +111,7 @@ bool Relay::finished() const {
 void Relay::drain() {
     io::error_code ignored;
     acceptor_.close(ignored);
+    exposed_.close_all();
     draining_ = true;
     // With the listener closed, a suspended session can never resume: its streams end now.
     std::vector<std::shared_ptr<io::Session>> suspended;
@@ -126,7 +132,11 @@ bool Relay::idle() const {
     return true;
 }
 
-std::size_t Relay::reload(RelayOptions options) {
+std::size_t Relay::reload(RelayOptions options, std::string* expose_failure) {
+    const auto failure = exposed_.apply(options.expose);
+    if (!failure.empty()) spdlog::error("relay: {}", failure);
+    if (expose_failure) *expose_failure = failure;
+    options_.expose = std::move(options.expose);
     options_.policy = std::move(options.policy);
     options_.wake = std::move(options.wake);
     wake_book_.configure(options_.wake);
@@ -403,10 +413,57 @@ void Relay::on_control(const std::shared_ptr<io::Session>& from, const Peer& pee
                 spdlog::warn("relay: wake state {}: {}", wake_book_.state_file(), error);
     } else if (const auto* request = std::get_if<proto::WakeRequest>(&msg)) {
         wake(from, peer, request->endpoint);
+    } else if (std::holds_alternative<proto::DetailsRequest>(msg)) {
+        std::vector<OnlineEndpoint> online;
+        for (auto& info : registry_.list()) {
+            const auto* entry = registry_.find(info.name);
+            const auto session = entry ? entry->session.lock() : nullptr;
+            online.push_back({std::move(info), entry ? entry->since : 0, session ? host_of(session->peer()) : ""});
+        }
+        from->mux().send_control(
+            endpoint_details(options_.policy, online, wake_book_, peer.key, from->mux().peer_max_payload()));
     } else {
         from->mux().send_control(proto::ControlError{Errc::protocol_error, "unexpected control message"});
     }
     from->flush();
+}
+
+// A connection to a public port: the relay opens the stream as a client of
+// its own (its key in OPEN, its end of the end-to-end handshake), so this
+// path is encrypted from the relay to the endpoint, not from the user.
+void Relay::open_exposed(io::tcp::socket socket, const ExposeRule& rule) {
+    auto local = std::make_unique<io::TcpByteStream>(std::move(socket));
+    const std::string from = local->describe();
+    std::string name, service;
+    proto::parse_target(rule.target, name, service);
+    const auto* entry = registry_.find(name);
+    auto endpoint = entry ? entry->session.lock() : nullptr;
+    const auto key = endpoint ? live_.find(endpoint.get()) : live_.end();
+    if (!endpoint || key == live_.end()) {
+        spdlog::warn("relay: {}: connection from {} reset: endpoint '{}' is not online", rule.describe(), from, name);
+        local->reset();
+        return;
+    }
+    const proto::StreamId id = endpoint->mux().open(rule.target, identity_.public_key().bytes);
+    if (id == 0) {
+        local->reset();
+        return;
+    }
+    spdlog::info("relay: {}: connection from {}", rule.describe(), from);
+    auto pump = std::make_shared<io::StreamPump>(endpoint, id, std::move(local), [rule, from](const std::string& err) {
+        if (!err.empty()) spdlog::info("relay: {}: connection from {} ended: {}", rule.describe(), from, err);
+    });
+    pump->set_codec_factory([weak = weak_from_this(), target = rule.target, endpoint_key = key->second.key](
+                                const std::optional<proto::PeerKey>&, std::string& error) -> std::unique_ptr<io::StreamCodec> {
+        const auto self = weak.lock();
+        if (!self) {
+            error = "the relay is stopping";
+            return nullptr;
+        }
+        return io::make_e2e_codec(crypto::E2eHandshake::client(self->identity_, endpoint_key, target));
+    });
+    pump->start(false);
+    endpoint->flush();
 }
 
 // Asks an online endpoint on `name`'s LAN to send its magic packet.
@@ -476,8 +533,12 @@ void Relay::on_closed(io::Session& session) {
     live_.erase(&session);
     suspended_.erase(&session);
     if (const auto& t = session.ticket()) resumable_.erase(t->id);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
     for (const auto& name : registry_.remove_session(&session)) {
         spdlog::info("endpoint '{}' offline", name);
+        if (const auto error = wake_book_.seen(name, now); !error.empty())
+            spdlog::warn("relay: wake state {}: {}", wake_book_.state_file(), error);
         release_held(name);  // refused now: no endpoint of that name
     }
 }

@@ -14,6 +14,7 @@
 #include "io/asio.hpp"
 #include "io/dialer.hpp"
 #include "proto/mux.hpp"
+#include "relay/exposed_ports.hpp"
 #include "relay/policy.hpp"
 #include "relay/registry.hpp"
 #include "relay/wake_book.hpp"
@@ -44,6 +45,7 @@ struct RelayOptions {
     Policy policy;
     std::map<std::string, WakeConfig> wake;  // from [[endpoints]] wake = {...}
     std::string state_file;                  // where what it learns for waking is kept
+    std::vector<ExposeRule> expose;          // public ports ([[expose]])
 };
 
 class Relay : public std::enable_shared_from_this<Relay> {
@@ -58,9 +60,10 @@ public:
     void drain();
     bool idle() const;  // no stream open on any session that is connected
     bool finished() const;  // after stop(): every session's GOAWAY is out
-    // Takes a new policy and limits; closes sessions whose key is no longer
-    // allowed and returns how many.
-    std::size_t reload(RelayOptions options);
+    // Takes a new policy, limits and exposed ports; closes sessions whose key
+    // is no longer allowed and returns how many. `expose_failure` gets the
+    // exposed ports that could not be opened, if any.
+    std::size_t reload(RelayOptions options, std::string* expose_failure = nullptr);
     io::HostPort bound() const { return bound_; }
     const crypto::PublicKey& key() const noexcept { return identity_.public_key(); }
 
@@ -96,6 +99,7 @@ private:
     void expire_held();
     void on_control(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::ControlMessage&& msg);
     void wake(const std::shared_ptr<io::Session>& from, const Peer& peer, const std::string& name);
+    void open_exposed(io::tcp::socket socket, const ExposeRule& rule);
     void on_ready(io::Session& session, const Peer& peer);
     void on_suspended(io::Session& session);
     void on_resumed(io::Session& session);
@@ -111,6 +115,7 @@ private:
     io::HostPort bound_;
     Registry registry_;
     WakeBook wake_book_;
+    ExposedPorts exposed_;
     std::unordered_map<const io::Session*, Live> live_;
     std::map<std::array<std::uint8_t, 16>, Resumable> resumable_;                 // by ticket id
     std::unordered_map<const io::Session*, std::shared_ptr<io::Session>> suspended_;  // kept alive meanwhile

@@ -67,4 +67,38 @@ proto::CheckReply check_targets(const Policy& policy, const std::vector<proto::E
     return reply;
 }
 
+proto::DetailsReply endpoint_details(const Policy& policy, const std::vector<OnlineEndpoint>& online,
+                                     const WakeBook& book, const crypto::PublicKey& client, std::size_t max_payload) {
+    std::vector<proto::EndpointInfo> infos;
+    std::vector<std::string> online_names;
+    for (const auto& o : online) {
+        infos.push_back(o.info);
+        online_names.push_back(o.info.name);
+    }
+    const auto visible = visible_endpoints(policy, infos, client);
+    std::vector<std::string> offline = policy.endpoint_names();
+    std::erase_if(offline, [&](const std::string& name) {
+        return std::find(online_names.begin(), online_names.end(), name) != online_names.end() ||
+               !policy.may_open_some(client, name);
+    });
+    std::sort(offline.begin(), offline.end());
+    offline.erase(std::unique(offline.begin(), offline.end()), offline.end());
+
+    proto::DetailsReply reply;
+    for (const auto& v : visible) {
+        const auto it = std::find_if(online.begin(), online.end(), [&](const auto& o) { return o.info.name == v.name; });
+        reply.endpoints.push_back({v.name, true, static_cast<std::uint64_t>(it->since), it->address, v.services, book.wakers(v.name, online_names)});
+    }
+    for (const auto& name : offline) {
+        const auto* facts = book.facts(name);
+        reply.endpoints.push_back({name, false, facts ? static_cast<std::uint64_t>(facts->last_seen) : 0,
+                                   facts ? facts->public_address : std::string{}, {}, book.wakers(name, online_names)});
+    }
+    std::sort(reply.endpoints.begin(), reply.endpoints.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+    if (reply.endpoints.size() > proto::kMaxListEntries) reply.endpoints.resize(proto::kMaxListEntries);
+    while (!reply.endpoints.empty() && proto::encode_control(reply).size() > max_payload) reply.endpoints.pop_back();
+    return reply;
+}
+
 }  // namespace burrow::relay

@@ -10,6 +10,7 @@
 #include "crypto/identity.hpp"
 #include "proto/control.hpp"
 #include "relay/policy.hpp"
+#include "relay/wake_book.hpp"
 
 namespace burrow::relay {
 
@@ -21,5 +22,17 @@ std::vector<proto::EndpointInfo> visible_endpoints(const Policy& policy, std::ve
 proto::CheckReply check_targets(const Policy& policy, const std::vector<proto::EndpointInfo>& online,
                                 const crypto::PublicKey& client, const std::vector<std::string>& targets,
                                 std::size_t max_payload);
+
+struct OnlineEndpoint {
+    proto::EndpointInfo info;  // name and services
+    std::int64_t since = 0;    // online since, seconds since the epoch
+    std::string address;       // the public address its session comes from
+};
+
+// `burrow ls -l`: the endpoints `client` may open something on, online or
+// (known to the policy and the wake book) offline, with what the relay knows
+// of each; cut to fit `max_payload` bytes.
+proto::DetailsReply endpoint_details(const Policy& policy, const std::vector<OnlineEndpoint>& online,
+                                     const WakeBook& book, const crypto::PublicKey& client, std::size_t max_payload);
 
 }  // namespace burrow::relay

@@ -71,8 +71,23 @@ std::string WakeBook::report(const std::string& name, std::vector<proto::LanInte
     return save();
 }
 
-void WakeBook::seen(const std::string& name, std::int64_t now) {
-    if (const auto it = facts_.find(name); it != facts_.end()) it->second.last_seen = now;
+std::string WakeBook::seen(const std::string& name, std::int64_t now) {
+    const auto it = facts_.find(name);
+    if (it == facts_.end()) return {};
+    it->second.last_seen = now;
+    return save();
+}
+
+std::vector<std::string> WakeBook::known() const {
+    std::vector<std::string> names;
+    for (const auto& [name, facts] : facts_) names.push_back(name);
+    return names;
+}
+
+std::vector<std::string> WakeBook::wakers(const std::string& target, const std::vector<std::string>& online) const {
+    std::vector<std::string> names;
+    for (const auto& p : plans(target, online)) names.push_back(p.via);
+    return names;
 }
 
 const WakeFacts* WakeBook::facts(const std::string& name) const {
@@ -99,16 +114,14 @@ std::string WakeBook::save() const {
     return {};
 }
 
-std::variant<WakeBook::Plan, std::string> WakeBook::plan(const std::string& target,
-                                                          const std::vector<std::string>& online) const {
+std::vector<WakeBook::Plan> WakeBook::plans(const std::string& target, const std::vector<std::string>& online) const {
+    std::vector<Plan> out;
     const auto* target_facts = facts(target);
     const auto config_it = config_.find(target);
     const WakeConfig config = config_it == config_.end() ? WakeConfig{} : config_it->second;
-    if (!target_facts && !config.mac)
-        return "this relay does not know endpoint '" + target +
-               "' (it learns its MAC when the endpoint registers, or from wake = { mac = ... } in the relay config)";
-    std::vector<proto::LanInterface> target_lans = target_facts ? target_facts->interfaces
-                                                               : std::vector<proto::LanInterface>{};
+    const std::vector<proto::LanInterface> target_lans =
+        target_facts ? target_facts->interfaces : std::vector<proto::LanInterface>{};
+    if (!config.mac && target_lans.empty()) return out;
     const auto mac_for = [&](const proto::LanInterface* lan) {
         if (config.mac) return *config.mac;
         proto::MacAddress mac{};
@@ -116,8 +129,6 @@ std::variant<WakeBook::Plan, std::string> WakeBook::plan(const std::string& targ
         std::copy(from.begin(), from.end(), mac.begin());
         return mac;
     };
-    if (!config.mac && target_lans.empty())
-        return "endpoint '" + target + "' reported no LAN interface with a MAC address";
     // Named in `via` first, in that order; then any endpoint on the same LAN.
     std::vector<std::string> candidates;
     for (const auto& v : config.via)
@@ -134,17 +145,32 @@ std::variant<WakeBook::Plan, std::string> WakeBook::plan(const std::string& targ
         for (const auto& mine : peer_facts->interfaces) {
             const auto shared = std::find_if(target_lans.begin(), target_lans.end(),
                                              [&](const auto& t) { return same_subnet(t, mine); });
-            if (shared == target_lans.end() && !named) continue;
-            if (shared != target_lans.end() && !same_place && !named) continue;
+            if (!named && (shared == target_lans.end() || !same_place)) continue;
             const auto mac = mac_for(shared == target_lans.end() ? nullptr : &*shared);
             proto::WakeOrder order;
             std::copy(mac.begin(), mac.end(), order.mac.begin());
             order.broadcast = proto::broadcast_of(mine);
-            return Plan{peer, order};
+            out.push_back(Plan{peer, order});
+            break;
         }
     }
+    return out;
+}
+
+std::variant<WakeBook::Plan, std::string> WakeBook::plan(const std::string& target,
+                                                          const std::vector<std::string>& online) const {
+    const auto* target_facts = facts(target);
+    const auto config_it = config_.find(target);
+    const bool mac_configured = config_it != config_.end() && config_it->second.mac;
+    if (!target_facts && !mac_configured)
+        return "this relay does not know endpoint '" + target +
+               "' (it learns its MAC when the endpoint registers, or from wake = { mac = ... } in the relay config)";
+    if (!mac_configured && target_facts->interfaces.empty())
+        return "endpoint '" + target + "' reported no LAN interface with a MAC address";
+    if (auto all = plans(target, online); !all.empty()) return all.front();
     std::string where;
-    for (const auto& lan : target_lans) where += (where.empty() ? "" : ", ") + proto::subnet_text(lan);
+    if (target_facts)
+        for (const auto& lan : target_facts->interfaces) where += (where.empty() ? "" : ", ") + proto::subnet_text(lan);
     return "no online endpoint on endpoint '" + target + "''s LAN can wake it" +
            (where.empty() ? std::string{} : " (" + where + ")") +
            ": run an endpoint on an always-on machine there, or name one in the relay config (wake = { via = [...] })";

@@ -37,7 +37,8 @@ public:
     // An endpoint reported its LAN; saved at once. Throws nothing: a failed save is logged by the caller's result.
     std::string report(const std::string& name, std::vector<proto::LanInterface> interfaces,
                        std::string public_address, std::int64_t now);
-    void seen(const std::string& name, std::int64_t now);  // kept for "last seen"; not saved on its own
+    // It went offline now: "last seen". Saved; "" or why not.
+    std::string seen(const std::string& name, std::int64_t now);
 
     struct Plan {
         std::string via;  // the endpoint that sends it
@@ -45,12 +46,17 @@ public:
     };
     // Who wakes `target`, among the endpoints `online` now; else why no one can.
     std::variant<Plan, std::string> plan(const std::string& target, const std::vector<std::string>& online) const;
+    // Every endpoint in `online` that could wake `target`, in the order plan() tries them.
+    std::vector<std::string> wakers(const std::string& target, const std::vector<std::string>& online) const;
+    // Every endpoint name the relay has facts of.
+    std::vector<std::string> known() const;
 
     const WakeFacts* facts(const std::string& name) const;
     const std::string& state_file() const noexcept { return state_file_; }
 
 private:
     std::string save() const;  // "" or why it failed
+    std::vector<Plan> plans(const std::string& target, const std::vector<std::string>& online) const;
 
     std::string state_file_;
     std::map<std::string, WakeFacts> facts_;

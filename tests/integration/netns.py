@@ -290,10 +290,11 @@ class Rig:
 
     # -- relay
 
-    def start_relay(self, endpoints=None, clients=None):
+    def start_relay(self, endpoints=None, clients=None, extra=""):
         """Starts (or starts again: same config, key and port) the relay. The
         first start writes its config: `endpoints` [(name, key)] (default: lab)
-        and `clients` [(label, key, [patterns])] (default: client, everything)."""
+        and `clients` [(label, key, [patterns])] (default: client, everything);
+        `extra` is appended to it."""
         if self.relay_config is None:
             key_file = self.folder / "relay_id"
             key_file.write_bytes(self.keys.file("relay").read_bytes())
@@ -301,7 +302,7 @@ class Rig:
             self.relay_config = self.folder / "relay.toml"
             self.relay_config.write_text(relay_toml(
                 self.relay_addr, "relay_id", endpoints or [("lab", self.keys.pub("lab"))],
-                clients or [("client", self.keys.pub("client"), ["*/*"])]))
+                clients or [("client", self.keys.pub("client"), ["*/*"])]) + extra)
         proc = self.start("vps", [BURROW, "relay", "-c", self.relay_config], "relay",
                           env=self.keys.env("relay"))
         self.relay = NsRelay(proc, self.keys.pub("relay"))

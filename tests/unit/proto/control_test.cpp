@@ -287,6 +287,25 @@ TEST(Control, WakeMessagesRejectBadFields) {
     EXPECT_EQ(decode(Bytes{10, 0, 1, '.'}), Errc::malformed_frame);                              // bad name
 }
 
+TEST(Control, DetailsRoundTrip) {
+    const ControlMessage request = DetailsRequest{};
+    EXPECT_EQ(round_trip(request), request);
+    const ControlMessage reply =
+        DetailsReply{{{"gpu", false, 1733500000, "11.77.0.2", {}, {"nas"}},
+                      {"nas", true, 1733400000, "2001:db8::1", {"smb", "ssh"}, {}}}};
+    EXPECT_EQ(round_trip(reply), reply);
+}
+
+TEST(Control, DetailsRejectOddAddressesAndFlags) {
+    DetailsReply reply{{{"gpu", true, 1, "1.2.3.4", {}, {}}}};
+    auto wire = encode_control(reply);
+    EXPECT_FALSE(decode(wire));
+    reply.endpoints[0].address = "1.2.3.4\x1b[2J";
+    EXPECT_EQ(decode(encode_control(reply)), Errc::malformed_frame);
+    wire[1 + 2 + 2 + 3] = 2;  // flags
+    EXPECT_EQ(decode(wire), Errc::malformed_frame);
+}
+
 TEST(Names, ValidNames) {
     for (std::string_view ok : {"a", "Z", "0", "lab", "gpu-box", "web_ui", "a.b.c", "x-", "x.", "_x", "A1_b-2.c"})
         EXPECT_TRUE(is_valid_name(ok)) << ok;

@@ -80,3 +80,28 @@ TEST_F(TargetCheckTest, VisibleEndpointsDropWhatTheClientMayNotOpen) {
 
 }  // namespace
 }  // namespace burrow::relay
+
+namespace burrow::relay {
+namespace {
+
+TEST(EndpointDetails, OnlineAndOfflineEndpointsTheClientMaySee) {
+    const auto gpu = crypto::Identity::generate().public_key();
+    const auto nas = crypto::Identity::generate().public_key();
+    const auto hidden = crypto::Identity::generate().public_key();
+    const auto alice = crypto::Identity::generate().public_key();
+    const Policy policy({{"gpu", gpu}, {"nas", nas}, {"hidden", hidden}}, {{"alice", alice, {"gpu/*", "nas/ssh"}, {}}});
+    WakeBook book;
+    book.report("gpu", {{{2, 0, 0, 0, 0, 1}, {192, 168, 77, 10}, 24}}, "11.77.0.2", 1000);
+    book.report("nas", {{{2, 0, 0, 0, 0, 2}, {192, 168, 77, 20}, 24}}, "11.77.0.2", 2000);
+    book.seen("gpu", 1500);
+    const std::vector<OnlineEndpoint> online{{{"nas", {"smb", "ssh"}}, 2000, "11.77.0.2"},
+                                             {{"hidden", {"ssh"}}, 3000, "198.51.100.7"}};
+    const auto reply = endpoint_details(policy, online, book, alice, 16384);
+    ASSERT_EQ(reply.endpoints.size(), 2u);
+    EXPECT_EQ(reply.endpoints[0], (proto::EndpointDetails{"gpu", false, 1500, "11.77.0.2", {}, {"nas"}}));
+    EXPECT_EQ(reply.endpoints[1], (proto::EndpointDetails{"nas", true, 2000, "11.77.0.2", {"ssh"}, {}}));
+    EXPECT_TRUE(endpoint_details(policy, online, book, alice, 20).endpoints.empty());
+}
+
+}  // namespace
+}  // namespace burrow::relay
