@@ -172,14 +172,6 @@ T run_to_end(io::awaitable<T> task) {
     return std::move(*result);
 }
 
-void run_to_end(io::awaitable<void> task) {
-    io::asio::io_context ctx;
-    std::exception_ptr failure;
-    io::asio::co_spawn(ctx, std::move(task), [&](std::exception_ptr e) { failure = e; });
-    ctx.run();
-    if (failure) std::rethrow_exception(failure);
-}
-
 struct RelaySetup {
     relay::RelayOptions options;
     std::string key_file;
