@@ -135,7 +135,15 @@ int main(int argc, char** argv) {
                      "also offline endpoints: online since or last seen, public address, who can wake them");
     ls_cmd->add_flag("--json", ls_json, "the same as -l, as JSON for scripts");
     connect_cmd->add_flag("--wake", client.wake, "wake the endpoint first (through a LAN peer) and wait for it");
-    for (auto* cmd : {forward_cmd, connect_cmd, ls_cmd, wake_cmd}) {
+    std::vector<std::string> ssh_names;
+    std::string ssh_user;
+    bool ssh_wake = false;
+    auto* ssh_config_cmd =
+        cli.add_subcommand("ssh-config", "print ssh Host blocks for the endpoints that publish ssh (for ~/.ssh/config)");
+    ssh_config_cmd->add_option("endpoint", ssh_names, "only these endpoints (default: every one you may ssh to)");
+    ssh_config_cmd->add_option("--user", ssh_user, "the User line of each block");
+    ssh_config_cmd->add_flag("--wake", ssh_wake, "wake the endpoint first (burrow connect --wake)");
+    for (auto* cmd : {forward_cmd, connect_cmd, ls_cmd, wake_cmd, ssh_config_cmd}) {
         cmd->add_option("-c,--config", client.config, "client config file (default ~/.config/burrow/client.toml)");
         cmd->add_option("--relay", client.relay, "relay address, HOST[:PORT] (port 7443 if not given; or BURROW_RELAY)");
         cmd->add_option("--relay-key", client.relay_key, "the relay's public key (else trusted on first use)");
@@ -220,6 +228,7 @@ int main(int argc, char** argv) {
         if (*forward_cmd) return run_forward(client, forwards);
         if (*connect_cmd) return run_connect(client, endpoint_name, service_name);
         if (*ls_cmd) return run_list(client, ls_long, ls_json);
+        if (*ssh_config_cmd) return run_ssh_config(client, ssh_names, ssh_user, ssh_wake);
         if (*keygen_cmd) return run_keygen(keys);
         if (*id_cmd) return run_id(keys);
         if (*wake_cmd) {

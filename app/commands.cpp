@@ -11,6 +11,7 @@
 #include "app/config.hpp"
 #include "app/control.hpp"
 #include "app/keys.hpp"
+#include "app/ssh_config.hpp"
 #include "app/service_notify.hpp"
 #include "client/client.hpp"
 #include "crypto/known_peers.hpp"
@@ -525,6 +526,40 @@ int run_list(const ClientArgs& args, bool long_form, bool json) {
     if (reply.endpoints.empty())
         std::fprintf(stderr, "no endpoint you may open is online at relay %s\n", options.relay.str().c_str());
     for (const auto& e : reply.endpoints) say(e.name + (e.services.empty() ? "" : " " + joined(e.services, " ")));
+    return 0;
+}
+
+int run_ssh_config(const ClientArgs& args, const std::vector<std::string>& names, const std::string& user, bool wake) {
+    const auto options = client_options(args);
+    const auto reply = run_to_end(client::list_details(options));
+    std::vector<std::string> chosen;
+    for (const auto& e : reply.endpoints) {
+        const bool named = std::find(names.begin(), names.end(), e.name) != names.end();
+        const bool has_ssh = std::find(e.services.begin(), e.services.end(), "ssh") != e.services.end();
+        if (named ? (has_ssh || !e.online) : has_ssh) chosen.push_back(e.name);
+    }
+    for (const auto& n : names)
+        if (std::find(chosen.begin(), chosen.end(), n) == chosen.end())
+            throw std::runtime_error("endpoint '" + n + "' is not one you may open ssh on at relay " +
+                                     options.relay.str() + " (burrow ls -l lists them)");
+    if (chosen.empty()) {
+        std::fprintf(stderr, "burrow: no endpoint you may open publishes ssh at relay %s\n", options.relay.str().c_str());
+        return 1;
+    }
+    SshConfigOptions config;
+    std::error_code ec;
+    config.burrow = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    if (ec || config.burrow.empty()) config.burrow = "burrow";
+    config.relay_args = {"--relay", options.relay.str()};
+    if (!args.relay_key.empty()) config.relay_args.insert(config.relay_args.end(), {"--relay-key", args.relay_key});
+    if (!args.config.empty())
+        config.relay_args.insert(config.relay_args.end(), {"-c", std::filesystem::absolute(args.config).string()});
+    if (!args.key.empty())
+        config.relay_args.insert(config.relay_args.end(), {"--key", std::filesystem::absolute(args.key).string()});
+    config.user = user;
+    config.wake = wake;
+    std::printf("# burrow ssh-config: endpoints of relay %s that publish ssh (append to ~/.ssh/config)\n\n%s",
+                options.relay.str().c_str(), ssh_config_text(chosen, config).c_str());
     return 0;
 }
 

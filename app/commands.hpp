@@ -55,6 +55,8 @@ int run_endpoint(const EndpointArgs& args);
 int run_forward(const ClientArgs& args, const std::vector<std::string>& specs);
 int run_connect(const ClientArgs& args, const std::string& endpoint, const std::string& service);
 int run_list(const ClientArgs& args, bool long_form, bool json);
+// `burrow ssh-config [ENDPOINT...]`: ssh Host blocks for the endpoints that publish ssh.
+int run_ssh_config(const ClientArgs& args, const std::vector<std::string>& names, const std::string& user, bool wake);
 int run_keygen(const KeyArgs& args);
 int run_id(const KeyArgs& args);
 int run_known(const KnownArgs& args);
