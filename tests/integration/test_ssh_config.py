@@ -32,7 +32,7 @@ def test_blocks_name_every_endpoint_with_ssh(relay, endpoint, sshd, http_server,
 def test_ssh_scp_sftp_and_rsync_through_the_generated_config(relay, endpoint, sshd, burrow, burrow_env, tmp_path):
     endpoint({"ssh": sshd.addr}, name="lab")
     config, _ = ssh_config(burrow, relay, tmp_path, sshd)
-    ssh = ["ssh", "-F", config]
+    ssh = ["ssh", "-F", str(config)]
 
     result = run([*ssh, "lab", "echo", "hello from lab"], burrow_env)
     assert result.returncode == 0 and result.stdout == b"hello from lab\n", describe(result)
