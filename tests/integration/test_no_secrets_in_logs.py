@@ -1,0 +1,50 @@
+"""Logs carry no secrets: a relay, an endpoint, a forward and a connect, all
+at trace level, carry a request whose URL and header hold a token (as a
+Jupyter link does); no line any of them printed holds that token or any
+private key, in base64 or in hex."""
+import base64
+import os
+import secrets
+import shutil
+
+from conftest import (BURROW, describe, relay_toml, run, start_endpoint, start_forward, start_relay)
+
+TRACE = ["--log-level", "trace"]
+
+
+def private_key_forms(path):
+    text = path.read_text().split()[1]  # "burrow-ed25519-private BASE64"
+    seed = base64.b64decode(text)
+    return [text, seed.hex(), base64.b64encode(seed).decode().rstrip("=")]
+
+
+def test_trace_logs_hold_no_token_and_no_private_key(procs, keys, http_server, tmp_path, burrow_env):
+    folder = tmp_path / "relay"
+    folder.mkdir()
+    shutil.copy2(keys.file("relay"), folder / "relay_id")
+    os.chmod(folder / "relay_id", 0o600)
+    config = folder / "relay.toml"
+    config.write_text(relay_toml("127.0.0.1:0", "relay_id", [("lab", keys.pub("lab"))],
+                                 [("client", keys.pub("client"), ["*/*"])]))
+    relay = start_relay(procs, *TRACE, "-c", config, env=keys.env("relay"))
+    start_endpoint(procs, *TRACE, *relay.args, "--name", "lab", "--service", f"web={http_server.addr}",
+                   env=keys.env("lab"))
+    fwd = start_forward(procs, *TRACE, *relay.args, specs=["0:lab:web"], env=keys.env("client"))
+
+    token = secrets.token_hex(24)
+    url = f"http://127.0.0.1:{fwd.port_for('lab/web')}/small.txt?token={token}"
+    got = run(["curl", "-sS", "-H", f"Authorization: token {token}", url], None)
+    assert got.returncode == 0 and got.stdout == b"hello from the lab web server\n", describe(got)
+    request = f"GET /small.txt?token={token} HTTP/1.0\r\nAuthorization: token {token}\r\n\r\n".encode()
+    connected = run([BURROW, *TRACE, "connect", *relay.args, "lab/web"], burrow_env, input=request)
+    assert connected.returncode == 0 and connected.stdout.endswith(b"hello from the lab web server\n"), \
+        describe(connected)
+
+    logs = "\n".join(line for p in procs.procs for stream in ("stdout", "stderr") for line in p.lines[stream])
+    logs += "\n" + connected.stderr.decode(errors="replace")
+    assert " debug " in logs, "the processes did not log at the most detailed level"
+    assert keys.pub("relay").split()[1] in logs, "the search misses what the relay printed"  # public: fine
+    assert token not in logs, "a token from the request's URL or header is in a log"
+    for role in ("relay", "lab", "client"):
+        for form in private_key_forms(keys.file(role)):
+            assert form not in logs, f"the {role} private key is in a log"
