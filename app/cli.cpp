@@ -10,6 +10,7 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/control.hpp"
+#include "app/relay_admin.hpp"
 #include "app/version.hpp"
 
 namespace {
@@ -122,7 +123,7 @@ int main(int argc, char** argv) {
     ClientArgs client;
     std::vector<std::string> forwards;
     auto* forward_cmd = cli.add_subcommand("forward", "forward local ports to endpoint services, like ssh -L");
-    forward_cmd->add_option("-L", forwards, "[bind:]port:endpoint:service (repeatable)");
+    forward_cmd->add_option("-L", forwards, "[bind:]port:endpoint:service or [bind:]port:endpoint/service (repeatable)");
     forward_cmd->add_flag("--no-config-forwards,--clear-all-forwardings", client.no_config_forwards,
                           "leave out the forwards listed in the client config file");
     std::string endpoint_name, service_name;
@@ -149,6 +150,15 @@ int main(int argc, char** argv) {
         cmd->add_option("--relay-key", client.relay_key, "the relay's public key (else trusted on first use)");
         cmd->add_option("--key", client.key, "identity file (default ~/.config/burrow/id_ed25519)");
     }
+
+    StatusArgs status;
+    auto* status_cmd = cli.add_subcommand(
+        "status", "what the relay running on this machine says of itself: endpoints, clients, streams, bytes");
+    auto* status_config = status_cmd->add_option("-c,--config", status.config, "the relay's config file, to find control_socket in");
+    status_cmd->add_option("--control-socket", status.control_socket,
+                           "the relay's control socket (default ~/.config/burrow/relay.sock)")
+        ->excludes(status_config);
+    status_cmd->add_flag("--json", status.json, "as JSON for scripts");
 
     KeyArgs keys;
     auto* keygen_cmd = cli.add_subcommand("keygen", "make a new identity (Ed25519 key pair)");
@@ -229,6 +239,7 @@ int main(int argc, char** argv) {
         if (*connect_cmd) return run_connect(client, endpoint_name, service_name);
         if (*ls_cmd) return run_list(client, ls_long, ls_json);
         if (*ssh_config_cmd) return run_ssh_config(client, ssh_names, ssh_user, ssh_wake);
+        if (*status_cmd) return run_status(status);
         if (*keygen_cmd) return run_keygen(keys);
         if (*id_cmd) return run_id(keys);
         if (*wake_cmd) {

@@ -11,6 +11,7 @@
 #include "app/config.hpp"
 #include "app/control.hpp"
 #include "app/keys.hpp"
+#include "app/relay_admin.hpp"
 #include "app/ssh_config.hpp"
 #include "app/service_notify.hpp"
 #include "client/client.hpp"
@@ -19,6 +20,7 @@
 #include "io/asio.hpp"
 #include "io/tls_stream.hpp"
 #include "relay/relay.hpp"
+#include "relay/status_json.hpp"
 
 namespace burrow::app {
 namespace {
@@ -177,6 +179,7 @@ struct RelaySetup {
     relay::RelayOptions options;
     std::string key_file;
     std::optional<std::string> control_socket;  // from the config file
+    std::optional<relay::AdminOptions> admin;   // [admin]
 };
 
 RelaySetup relay_setup(const RelayArgs& args) {
@@ -190,6 +193,7 @@ RelaySetup relay_setup(const RelayArgs& args) {
     options.listen = address(listen, "listen address", true);
     setup.key_file = !args.key.empty() ? args.key : file.key_file.value_or("");
     setup.control_socket = file.control_socket;
+    if (file.admin) setup.admin = admin_options(*file.admin);
     // Beside the keys and pins, which stay writable where the config may not be (systemd's ProtectSystem).
     setup.options.state_file = file.state_file.value_or(crypto::config_dir() + "/relay.state");
     std::vector<relay::EndpointGrant> endpoints;
@@ -287,8 +291,20 @@ int run_relay(const RelayArgs& args) {
     auto relay = std::make_shared<relay::Relay>(ctx.get_executor(), setup.options, identity);
     relay->start();
     ControlSocket control(ctx.get_executor(), "relay", args.control_socket, setup.control_socket,
-                          {{"reload", [&] { return reload_relay(args, *relay); }}});
+                          {{"reload", [&] { return reload_relay(args, *relay); }},
+                           {"status", [&] { return io::ControlReply{true, relay::status_json(relay->status())}; }}});
+    std::unique_ptr<relay::AdminServer> admin;
+    if (setup.admin) {
+        admin = std::make_unique<relay::AdminServer>(ctx.get_executor(), *setup.admin, [&] { return relay->status(); });
+        admin->start();
+        if (setup.admin->allow_remote && !relay::is_loopback_host(setup.admin->listen.host))
+            spdlog::warn("admin listener on {} is open to other hosts (allow_remote = true); its token guards it",
+                         admin->bound().str());
+        spdlog::info("admin listener on http://{}/ (status page, /metrics){}", admin->bound().str(),
+                     setup.admin->token.empty() ? "" : ", token required");
+    }
     say("listening on " + relay->bound().str() + " key " + relay->key().to_text());
+    if (admin) say("admin on " + admin->bound().str());
     io::asio::post(ctx, [] { notify_service_manager("READY=1"); });  // once signals are handled too
     spdlog::info("relay listening on {} with key {}", relay->bound().str(), relay->key().fingerprint());
     run_until_signal(ctx,
@@ -296,7 +312,11 @@ int run_relay(const RelayArgs& args) {
                                   control.release();  // for a relay started meanwhile
                                   relay->drain();
                               },
-                              [&] { return relay->idle(); }, [&] { relay->stop(); },
+                              [&] { return relay->idle(); },
+                              [&] {
+                                  if (admin) admin->stop();
+                                  relay->stop();
+                              },
                               [&] { return relay->finished(); }},
                      [&] { reload_relay(args, *relay); });
     return 0;
@@ -401,7 +421,7 @@ int run_forward(const ClientArgs& args, const std::vector<std::string>& spec_tex
     std::vector<client::ForwardSpec> specs;
     for (const auto& t : spec_texts) {
         auto spec = client::parse_forward_spec(t);
-        if (!spec) throw UsageError("bad -L '" + t + "': expected [bind:]port:endpoint:service");
+        if (!spec) throw UsageError("bad -L '" + t + "': expected [bind:]port:endpoint:service or [bind:]port:endpoint/service");
         specs.push_back(*spec);
     }
     ConfigForwards from_file;
@@ -410,7 +430,7 @@ int run_forward(const ClientArgs& args, const std::vector<std::string>& spec_tex
         std::vector<client::ForwardSpec> listed;
         for (const auto& t : from_file.specs) {
             auto spec = client::parse_forward_spec(t);
-            if (!spec) throw ConfigError(from_file.file + ": forward '" + t + "': expected [bind:]port:endpoint:service");
+            if (!spec) throw ConfigError(from_file.file + ": forward '" + t + "': expected [bind:]port:endpoint:service or [bind:]port:endpoint/service");
             spec->origin = from_file.file;
             listed.push_back(*spec);
         }

@@ -139,7 +139,8 @@ const std::map<std::string, std::string>& relay_limit_keys() {
 
 RelayFile load_relay_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"listen", "key", "control_socket", "state_file", "endpoints", "clients", "expose", "limits"},
+    reject_unknown(doc,
+                   {"listen", "key", "control_socket", "state_file", "endpoints", "clients", "expose", "limits", "admin"},
                    "a relay config");
     RelayFile out;
     out.listen = get_string(doc, "listen");
@@ -188,6 +189,20 @@ RelayFile load_relay_file(const std::string& path) {
             entry.where = where(x);
             out.expose.push_back(std::move(entry));
         }
+    }
+    if (const auto* admin = get(doc, "admin")) {
+        need_table(*admin, "[admin]");
+        reject_unknown(*admin, {"listen", "token", "token_file", "allow_remote"}, "[admin]");
+        AdminEntry entry;
+        entry.listen = need_string(*admin, "listen", "[admin]");
+        entry.token = get_string(*admin, "token");
+        entry.token_file = file_path(*admin, "token_file", path);
+        if (const auto* remote = get(*admin, "allow_remote")) {
+            if (!remote->is_boolean()) throw ConfigError(where(*remote) + ": 'allow_remote' must be true or false");
+            entry.allow_remote = remote->as_boolean();
+        }
+        entry.where = where(*admin);
+        out.admin = std::move(entry);
     }
     if (const auto* limits = get(doc, "limits")) {
         need_table(*limits, "[limits]");

@@ -37,6 +37,14 @@ struct ExposeEntry {        // [[expose]] in the relay config
     std::string where;
 };
 
+struct AdminEntry {         // [admin] in the relay config
+    std::string listen;     // "127.0.0.1:7444"
+    std::optional<std::string> token;
+    std::optional<std::string> token_file;  // resolved against the config's folder
+    bool allow_remote = false;
+    std::string where;
+};
+
 struct RelayFile {
     std::optional<std::string> listen;
     std::optional<std::string> key_file;        // resolved against the config's folder
@@ -46,6 +54,7 @@ struct RelayFile {
     std::vector<ClientEntry> clients;
     std::vector<ExposeEntry> expose;
     std::map<std::string, std::int64_t> limits;  // [limits], validated by the caller
+    std::optional<AdminEntry> admin;
 };
 
 struct ServiceEntry {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "app/config.hpp"
 #include "crypto/identity.hpp"
@@ -19,6 +20,7 @@ std::string control_socket_path(const std::string& role, const std::string& flag
 
 namespace {
 constexpr auto kTakeOverEvery = std::chrono::seconds(1);
+constexpr const char* kServiceStateDir = "/var/lib/burrow";  // BURROW_HOME of the packaged units
 }  // namespace
 
 ControlSocket::ControlSocket(io::asio::any_io_executor ex, std::string role, const std::string& flag,
@@ -72,10 +74,7 @@ void ControlSocket::release() {
     server_.reset();
 }
 
-namespace {
-
-// One request over the control socket at `path`, waiting for the answer.
-io::ControlReply ask(const std::string& path, const std::string& request) {
+io::ControlReply ask_control(const std::string& path, const std::string& request) {
     io::asio::io_context ctx;
     std::exception_ptr failure;
     io::ControlReply reply;
@@ -88,7 +87,20 @@ io::ControlReply ask(const std::string& path, const std::string& request) {
     return reply;
 }
 
-}  // namespace
+io::ControlReply ask_role(const std::string& role, const std::string& flag, const std::optional<std::string>& from_file,
+                          const std::string& request, std::string& tried) {
+    const std::string path = control_socket_path(role, flag, from_file);
+    tried = path;
+    try {
+        return ask_control(path, request);
+    } catch (const io::ControlUnreachable&) {
+        const std::string service = kServiceStateDir + std::string("/") + role + ".sock";
+        const bool chosen = !flag.empty() || (from_file && !from_file->empty());
+        if (chosen || path == service || !std::filesystem::exists(service)) throw;
+        tried += " or " + service;
+        return ask_control(service, request);
+    }
+}
 
 int run_reload(const std::string& role, const ReloadArgs& args) {
     std::optional<std::string> from_file;
@@ -102,10 +114,10 @@ int run_reload(const std::string& role, const ReloadArgs& args) {
             return 1;
         }
     }
-    const std::string path = control_socket_path(role, args.control_socket, from_file);
+    std::string path;
     io::ControlReply reply;
     try {
-        reply = ask(path, "reload");
+        reply = ask_role(role, args.control_socket, from_file, "reload", path);
     } catch (const io::ControlUnreachable&) {
         std::fprintf(stderr, "burrow: no %s listening on %s: is it running?\n", role.c_str(), path.c_str());
         return 1;

@@ -39,6 +39,17 @@ private:
     std::unique_ptr<io::ControlServer> server_;
 };
 
+// One request over the control socket at `path`, waiting for the answer.
+// Throws io::ControlUnreachable if nothing listens there.
+io::ControlReply ask_control(const std::string& path, const std::string& request);
+
+// Asks the running `role` (relay or endpoint) on its control socket: the one
+// given by flag or config, else burrow's folder's, else the packaged
+// service's (/var/lib/burrow/<role>.sock). `tried` gets the paths asked.
+// Throws io::ControlUnreachable if none answers.
+io::ControlReply ask_role(const std::string& role, const std::string& flag, const std::optional<std::string>& from_file,
+                          const std::string& request, std::string& tried);
+
 struct ReloadArgs {
     std::string config;          // only to find the control socket in it
     std::string control_socket;

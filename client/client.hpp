@@ -35,7 +35,8 @@ struct ForwardSpec {
     std::string target() const { return endpoint + "/" + service; }
 };
 
-// "[bind:]port:endpoint:service" (bind defaults to 127.0.0.1, "[v6]" allowed).
+// "[bind:]port:endpoint:service" or "[bind:]port:endpoint/service" (bind
+// defaults to 127.0.0.1, "[v6]" allowed).
 std::optional<ForwardSpec> parse_forward_spec(std::string_view text);
 
 struct ClientOptions {

@@ -29,8 +29,8 @@ std::unique_ptr<io::StreamCodec> make_client_codec(const ClientOptions& options,
                 case crypto::KnownPeers::Check::mismatch:
                     error = "ENDPOINT KEY CHANGED: '" + endpoint + "' now has key " + key.fingerprint() + ", but " +
                             known.find(endpoint)->fingerprint() + " is pinned in " + known.path() +
-                            ". Someone may be intercepting; if the endpoint's key really changed, remove its line "
-                            "from that file";
+                            ". Someone may be intercepting; if the endpoint's key really changed, run: burrow known rm " +
+                            endpoint;
                     return nullptr;
                 case crypto::KnownPeers::Check::unknown:
                     known.add(endpoint, key);

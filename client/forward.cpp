@@ -167,13 +167,15 @@ io::awaitable<void> Forwarder::keep_connected() {
             refusal_ = failure;
             notify();  // connections waiting now are refused at once
         } else if (failure.empty()) {
-            if (!refusal_.empty() || !last_failure_.empty()) spdlog::info("connected to relay {}", relay);
-            last_failure_.clear();
             statuses_.clear();
-            backoff.reset();
             notify();
             co_await check_targets_at_start();
-            if (!session_->closed()) refusal_.clear();  // admitted (a refusal closes the session at once)
+            if (!session_->closed()) {  // admitted (a refusal closes the session at once)
+                if (!refusal_.empty() || !last_failure_.empty()) spdlog::info("connected to relay {}", relay);
+                refusal_.clear();
+                last_failure_.clear();
+                backoff.reset();  // not before: a relay that refuses this key is not asked again at once
+            }
             while (!stopped_ && !session_->closed() && !session_->mux().peer_going_away())
                 co_await wait_for_change(Clock::time_point::max());
             if (stopped_) break;

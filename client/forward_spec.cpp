@@ -4,6 +4,15 @@
 namespace burrow::client {
 
 std::optional<ForwardSpec> parse_forward_spec(std::string_view text) {
+    // "[bind:]port:endpoint/service", the way connect and ls name targets, is the same spec.
+    if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
+        const auto slash = text.find('/', colon);
+        if (slash != std::string_view::npos && text.find('/', slash + 1) == std::string_view::npos) {
+            std::string colons(text);
+            colons[slash] = ':';
+            return parse_forward_spec(colons);
+        }
+    }
     // Split from the right: service, endpoint, port, and whatever is left is the bind address.
     std::vector<std::string_view> parts;
     std::string_view rest = text;

@@ -26,5 +26,11 @@ foreach(unit system/burrow-relay.service system/burrow-endpoint.service user/bur
   string(REPLACE "/usr/bin/burrow" "${CMAKE_INSTALL_PREFIX}/${burrow_bindir}/burrow" text "${text}")
   string(REPLACE "/etc/burrow" "${etc}" text "${text}")
   file(WRITE "${burrow_stage}/${unit}" "${text}")
-  file(INSTALL "${burrow_stage}/${unit}" DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/systemd/${kind}")
+  # systemd looks for user units in <prefix>/lib/systemd/user only for /usr and
+  # /usr/local; for another prefix (~/.local) in <prefix>/share/systemd/user.
+  set(unit_dir "${CMAKE_INSTALL_PREFIX}/lib/systemd/${kind}")
+  if(kind STREQUAL "user" AND NOT CMAKE_INSTALL_PREFIX MATCHES "^/usr(/local)?/?$")
+    set(unit_dir "${CMAKE_INSTALL_PREFIX}/share/systemd/user")
+  endif()
+  file(INSTALL "${burrow_stage}/${unit}" DESTINATION "${unit_dir}")
 endforeach()

@@ -18,7 +18,7 @@ using local = asio::local::stream_protocol;
 
 constexpr std::size_t kMaxPath = sizeof(sockaddr_un::sun_path) - 1;  // and a terminating NUL
 constexpr std::size_t kMaxRequest = 1024;
-constexpr std::size_t kMaxReply = 64 * 1024;
+constexpr std::size_t kMaxReply = 8 * 1024 * 1024;  // a relay's status lists every session
 constexpr auto kRequestDeadline = std::chrono::seconds(5);  // for a client to send its line and read the answer
 
 local::endpoint endpoint_of(const std::string& path) {

@@ -75,4 +75,10 @@ std::string Policy::describe(const crypto::PublicKey& key) const {
     return key.fingerprint();
 }
 
+std::string Policy::label_of(const crypto::PublicKey& key) const {
+    for (const auto& g : clients_)
+        if (g.key == key) return g.label;
+    return "";
+}
+
 }  // namespace burrow::relay

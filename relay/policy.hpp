@@ -41,6 +41,8 @@ public:
     std::optional<crypto::PublicKey> owner_of(std::string_view name) const;
     // "label (SHA256:...)" or the fingerprint alone, for logs and refusals.
     std::string describe(const crypto::PublicKey& key) const;
+    // The client's label in the config, or "".
+    std::string label_of(const crypto::PublicKey& key) const;
     std::size_t endpoint_grants() const noexcept { return endpoints_.size(); }
     std::size_t client_grants() const noexcept { return clients_.size(); }
 

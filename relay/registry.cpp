@@ -1,17 +1,16 @@
 #include "relay/registry.hpp"
 
 #include <algorithm>
-#include <chrono>
 
 #include "io/session.hpp"
+#include "relay/status.hpp"
 
 namespace burrow::relay {
 
 std::shared_ptr<io::Session> Registry::add(const std::string& name, std::vector<std::string> services,
                                            const std::shared_ptr<io::Session>& session) {
     std::shared_ptr<io::Session> previous;
-    std::int64_t since = std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
+    std::int64_t since = unix_now();
     if (const auto it = entries_.find(name); it != entries_.end()) {
         previous = it->second.session.lock();
         if (previous == session) since = it->second.since;  // a new service list, the same session

@@ -34,6 +34,8 @@ public:
     std::vector<proto::EndpointInfo> list() const;
     // The names bound to `session`.
     std::vector<std::string> names_of(const io::Session* session) const;
+    // Every name, suspended sessions' too (whose sessions may have closed since).
+    const std::map<std::string, Entry>& entries() const noexcept { return entries_; }
     std::size_t size() const noexcept { return entries_.size(); }
 
 private:

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 #include "io/deadline.hpp"
 #include "io/e2e_codec.hpp"
@@ -73,7 +75,8 @@ Relay::Relay(asio::any_io_executor ex, RelayOptions options, crypto::Identity id
       acceptor_(ex_),
       wake_book_(options_.state_file),
       exposed_(ex_, [this](io::tcp::socket socket, const ExposeRule& rule) { open_exposed(std::move(socket), rule); }),
-      held_timer_(ex_) {
+      held_timer_(ex_),
+      started_(unix_now()) {
     wake_book_.configure(options_.wake);
 }
 
@@ -181,6 +184,7 @@ io::awaitable<void> Relay::accept_loop() {
         if (unauthenticated_ >= options_.limits.max_unauthenticated ||
             from_source >= options_.limits.max_unauthenticated_per_source) {
             // Dropped before any work; logged at a bounded rate.
+            counters_.refused(Refusal::handshake_limit);
             if (++refused_connections_ - last_logged_refusals >= 100 || last_logged_refusals == 0) {
                 spdlog::warn("relay: refusing connections: {} handshakes pending ({} from {}); {} refused so far",
                              unauthenticated_, from_source, source, refused_connections_);
@@ -207,6 +211,7 @@ io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string sour
     --unauthenticated_;
     if (--unauthenticated_by_source_[source] == 0) unauthenticated_by_source_.erase(source);
     if (!failure.empty()) {
+        counters_.failed(HandshakeFailure::tls);
         spdlog::debug("relay: connection from {} failed: {}", source, failure);
         co_return;
     }
@@ -219,6 +224,7 @@ io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string sour
         try {
             opening = co_await io::read_opening(*tls.stream);
         } catch (const std::exception& e) {
+            counters_.failed(HandshakeFailure::no_first_frame);
             spdlog::debug("relay: {} went away before its first frame: {}", source, e.what());
             co_return;
         }
@@ -232,6 +238,7 @@ io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string sour
     auto session = std::make_shared<io::Session>(ex_, std::move(tls.stream), proto::Role::acceptor, options_.mux,
                                                  peer, io::Liveness{}, std::move(opening.bytes));
     if (!known) {
+        counters_.refused(Refusal::unknown_key);
         spdlog::warn("relay: refused {} from {}: key not in this relay's config", key.fingerprint(), source);
         session->mux().goaway(Errc::not_authorized, "key " + key.fingerprint() +
                                                         " is not allowed on this relay: add it to the relay config");
@@ -240,7 +247,8 @@ io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string sour
         co_return;
     }
     spdlog::info("relay: session from {} authenticated as {}", source, options_.policy.describe(key));
-    live_[session.get()] = Live{session, key};
+    live_[session.get()] = Live{session, key, unix_now()};
+    ++counters_.sessions_total;
     session->start();
 }
 
@@ -253,6 +261,7 @@ io::awaitable<void> Relay::resume(std::unique_ptr<io::ByteStream> transport, con
                        sodium_memcmp(session->ticket()->secret.data(), opening.ticket.secret.data(),
                                      opening.ticket.secret.size()) == 0;
     if (!valid) {
+        counters_.refused(Refusal::resume_refused);
         spdlog::info("relay: {} ({}) asked to resume a session this relay does not have", source, key.fingerprint());
         co_await transport->write_all(io::refusal_frame("no such session (the relay restarted, or it expired)"));
         transport->close();
@@ -262,6 +271,7 @@ io::awaitable<void> Relay::resume(std::unique_ptr<io::ByteStream> transport, con
     if (!session->resume(std::move(transport), opening.peer_received,
                          io::resumed_frame(session->received_total())))
         co_return;
+    ++counters_.resumes;
     spdlog::info("relay: session of {} resumed from {}", options_.policy.describe(key), source);
 }
 
@@ -270,10 +280,12 @@ void Relay::on_open(const std::shared_ptr<io::Session>& from, Peer& peer, proto:
     auto& mux = from->mux();
     std::string name, service;
     if (!proto::parse_target(target, name, service)) {
+        counters_.refused(Refusal::bad_target);
         mux.reject(id, Errc::bad_target, "'" + target + "' is not of the form endpoint/service");
         return;
     }
     if (!peer.opens.take(TokenBucket::Clock::now())) {
+        counters_.refused(Refusal::rate_limit);
         spdlog::warn("stream {} from {}: refused: opening streams too fast", target, from->peer());
         mux.reject(id, Errc::overloaded, "too many new streams per second; slow down");
         return;
@@ -289,6 +301,7 @@ void Relay::route(const std::shared_ptr<io::Session>& from, const crypto::Public
     std::string name, service;
     proto::parse_target(target, name, service);
     if (!options_.policy.may_open(client, target)) {
+        counters_.refused(Refusal::not_granted);
         spdlog::warn("stream {} from {}: refused: {} is not granted it", target, from->peer(),
                      options_.policy.describe(client));
         mux.reject(id, Errc::not_authorized,
@@ -301,11 +314,13 @@ void Relay::route(const std::shared_ptr<io::Session>& from, const crypto::Public
         return;
     }
     if (!entry) {
+        counters_.refused(Refusal::no_endpoint);
         spdlog::info("stream {} from {}: no such endpoint online", target, from->peer());
         mux.reject(id, Errc::unknown_endpoint, "no endpoint named '" + name + "' is online");
         return;
     }
     if (!std::binary_search(entry->services.begin(), entry->services.end(), service)) {
+        counters_.refused(Refusal::no_service);
         spdlog::info("stream {} from {}: no such service", target, from->peer());
         mux.reject(id, Errc::unknown_service, "endpoint '" + name + "' has no service '" + service + "'");
         return;
@@ -318,8 +333,11 @@ void Relay::route(const std::shared_ptr<io::Session>& from, const crypto::Public
     }
     const auto it = live_.find(endpoint.get());
     const crypto::PublicKey endpoint_key = it != live_.end() ? it->second.key : crypto::PublicKey{};
+    std::vector<std::shared_ptr<Traffic>> counted{totals_};
+    if (it != live_.end()) counted.push_back(it->second.traffic);
+    if (const auto c = live_.find(from.get()); c != live_.end()) counted.push_back(c->second.traffic);
     spdlog::debug("stream {} from {}: spliced to {}", target, from->peer(), endpoint->peer());
-    Splice::start(from, id, endpoint, out, target, endpoint_key.bytes);
+    Splice::start(from, id, endpoint, out, target, endpoint_key.bytes, std::move(counted));
 }
 
 void Relay::hold(const std::shared_ptr<io::Session>& from, const crypto::PublicKey& client, proto::StreamId id,
@@ -364,6 +382,7 @@ void Relay::expire_held() {
         held_.pop_front();
         auto from = h.from.lock();
         if (!from || from->closed() || !from->mux().stream_exists(h.id)) continue;
+        counters_.refused(Refusal::no_endpoint);
         spdlog::info("stream {} from {}: endpoint '{}' did not come back in time", h.target, from->peer(), h.endpoint);
         const auto wait = std::to_string(kHoldForSuspendedEndpoint.count());
         from->mux().reject(h.id, Errc::unknown_endpoint,
@@ -377,6 +396,7 @@ void Relay::expire_held() {
 void Relay::on_control(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::ControlMessage&& msg) {
     if (auto* reg = std::get_if<proto::Register>(&msg)) {
         if (!options_.policy.may_register(peer.key, reg->name)) {
+            counters_.refused(Refusal::register_denied);
             spdlog::warn("endpoint {} ({}) may not register as '{}'", from->peer(), peer.key.fingerprint(), reg->name);
             from->mux().send_control(proto::ControlError{
                 Errc::not_authorized,
@@ -406,8 +426,7 @@ void Relay::on_control(const std::shared_ptr<io::Session>& from, const Peer& pee
         from->mux().send_control(check_targets(options_.policy, registry_.list(), peer.key, check->targets,
                                                from->mux().peer_max_payload()));
     } else if (auto* info = std::get_if<proto::LanInfo>(&msg)) {
-        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
+        const auto now = unix_now();
         for (const auto& name : registry_.names_of(from.get()))
             if (const auto error = wake_book_.report(name, info->interfaces, host_of(from->peer()), now); !error.empty())
                 spdlog::warn("relay: wake state {}: {}", wake_book_.state_file(), error);
@@ -469,6 +488,7 @@ void Relay::open_exposed(io::tcp::socket socket, const ExposeRule& rule) {
 // Asks an online endpoint on `name`'s LAN to send its magic packet.
 void Relay::wake(const std::shared_ptr<io::Session>& from, const Peer& peer, const std::string& name) {
     if (!options_.policy.may_wake(peer.key, name)) {
+        counters_.refused(Refusal::wake_denied);
         spdlog::warn("wake '{}' from {}: refused: {} may not wake it", name, from->peer(), options_.policy.describe(peer.key));
         from->mux().send_control(proto::ControlError{
             Errc::not_authorized, "key " + peer.key.fingerprint() + " may not wake '" + name + "' on this relay (it needs '" +
@@ -533,14 +553,43 @@ void Relay::on_closed(io::Session& session) {
     live_.erase(&session);
     suspended_.erase(&session);
     if (const auto& t = session.ticket()) resumable_.erase(t->id);
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now = unix_now();
     for (const auto& name : registry_.remove_session(&session)) {
         spdlog::info("endpoint '{}' offline", name);
         if (const auto error = wake_book_.seen(name, now); !error.empty())
             spdlog::warn("relay: wake state {}: {}", wake_book_.state_file(), error);
         release_held(name);  // refused now: no endpoint of that name
     }
+}
+
+RelayStatus Relay::status() const {
+    RelayStatus status;
+    status.listen = bound_.str();
+    status.started = started_;
+    status.now = unix_now();
+    status.handshakes_pending = unauthenticated_;
+    status.streams_waiting = held_.size();
+    status.totals = *totals_;
+    status.counters = counters_;
+    std::set<const io::Session*> endpoints;
+    for (const auto& [name, entry] : registry_.entries()) {
+        const auto session = entry.session.lock();
+        const auto live = session ? live_.find(session.get()) : live_.end();
+        if (live == live_.end() || session->closed()) continue;
+        endpoints.insert(session.get());
+        status.endpoints.push_back(SessionStatus{name, live->second.key.fingerprint(), session->peer(), entry.since,
+                                                 session->suspended(), entry.services, *live->second.traffic});
+    }
+    for (const auto& [ptr, live] : live_) {
+        const auto session = live.session.lock();
+        if (!session || session->closed() || endpoints.count(ptr)) continue;
+        status.clients.push_back(SessionStatus{options_.policy.label_of(live.key), live.key.fingerprint(),
+                                               session->peer(), live.since, session->suspended(), {}, *live.traffic});
+    }
+    std::sort(status.clients.begin(), status.clients.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.name, a.since, a.address) < std::tie(b.name, b.since, b.address);
+    });
+    return status;
 }
 
 }  // namespace burrow::relay

@@ -17,6 +17,7 @@
 #include "relay/exposed_ports.hpp"
 #include "relay/policy.hpp"
 #include "relay/registry.hpp"
+#include "relay/status.hpp"
 #include "relay/wake_book.hpp"
 #include "io/resume.hpp"
 
@@ -65,6 +66,8 @@ public:
     // exposed ports that could not be opened, if any.
     std::size_t reload(RelayOptions options, std::string* expose_failure = nullptr);
     io::HostPort bound() const { return bound_; }
+    // Who is online and what went through, for /metrics, the status page and `burrow status`.
+    RelayStatus status() const;
     const crypto::PublicKey& key() const noexcept { return identity_.public_key(); }
 
 private:
@@ -72,6 +75,8 @@ private:
     struct Live {
         std::weak_ptr<io::Session> session;
         crypto::PublicKey key;
+        std::int64_t since = 0;  // seconds since the epoch
+        std::shared_ptr<Traffic> traffic = std::make_shared<Traffic>();
     };
     struct Resumable {
         std::weak_ptr<io::Session> session;
@@ -126,6 +131,9 @@ private:
     std::size_t unauthenticated_ = 0;
     std::map<std::string, std::size_t> unauthenticated_by_source_;
     std::uint64_t refused_connections_ = 0;
+    std::int64_t started_ = 0;
+    RelayCounters counters_;
+    std::shared_ptr<Traffic> totals_ = std::make_shared<Traffic>();
 };
 
 }  // namespace burrow::relay

@@ -29,11 +29,20 @@ Splice::Splice(std::shared_ptr<io::Session> client, proto::StreamId client_id, s
     sides_[1].id = endpoint_id;
 }
 
+Splice::~Splice() {
+    for (const auto& t : counted_) --t->streams_open;
+}
+
 void Splice::start(std::shared_ptr<io::Session> client, proto::StreamId client_id,
                    std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id, std::string target,
-                   proto::PeerKey endpoint_key) {
+                   proto::PeerKey endpoint_key, std::vector<std::shared_ptr<Traffic>> counted) {
     auto splice = std::make_shared<Splice>(client, client_id, endpoint, endpoint_id, std::move(target));
     splice->endpoint_key_ = endpoint_key;
+    splice->counted_ = std::move(counted);
+    for (const auto& t : splice->counted_) {
+        ++t->streams_open;
+        ++t->streams_opened;
+    }
     client->attach(client_id, std::make_shared<Half>(splice, 0));
     endpoint->attach(endpoint_id, std::make_shared<Half>(splice, 1));
     endpoint->flush();
@@ -113,6 +122,7 @@ void Splice::forward(int from) {
         dst.fin_out = true;
     }
     if (handed > 0) {
+        for (const auto& t : counted_) (from == 0 ? t->bytes_to_endpoint : t->bytes_to_client) += handed;
         src.session->mux().grant(src.id, handed, proto::Clock::now());
         src.session->flush();
     }

@@ -12,6 +12,7 @@
 
 #include "io/session.hpp"
 #include "proto/fifo.hpp"
+#include "relay/status.hpp"
 
 namespace burrow::relay {
 
@@ -25,12 +26,16 @@ public:
     // `client` opened client_id and waits for an answer; `endpoint_id` was
     // just opened on `endpoint` toward the service.
     // The client's ACCEPT will carry `endpoint_key`, the endpoint's authenticated identity.
+    // The stream and its bytes are counted in each of `counted`.
     static void start(std::shared_ptr<io::Session> client, proto::StreamId client_id,
                       std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id, std::string target,
-                      proto::PeerKey endpoint_key);
+                      proto::PeerKey endpoint_key, std::vector<std::shared_ptr<Traffic>> counted = {});
 
     Splice(std::shared_ptr<io::Session> client, proto::StreamId client_id, std::shared_ptr<io::Session> endpoint,
            proto::StreamId endpoint_id, std::string target);
+    ~Splice();
+    Splice(const Splice&) = delete;
+    Splice& operator=(const Splice&) = delete;
 
 private:
     class Half;
@@ -60,6 +65,7 @@ private:
     std::array<Side, 2> sides_;  // 0: client, 1: endpoint
     std::string target_;
     proto::PeerKey endpoint_key_{};
+    std::vector<std::shared_ptr<Traffic>> counted_;
     bool accepted_ = false;
 };
 

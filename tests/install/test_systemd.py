@@ -80,7 +80,7 @@ def test_services_are_hardened_and_reload_through_burrow(unit, role):
         "PrivateTmp": ["yes"],
         "CapabilityBoundingSet": [""],
         "AmbientCapabilities": [""],
-        "RestrictAddressFamilies": ["AF_INET AF_INET6 AF_UNIX"],
+        "RestrictAddressFamilies": ["AF_INET AF_INET6 AF_UNIX" + (" AF_NETLINK" if role == "endpoint" else "")],
     }
     wrong = {k: (s.get(k), v) for k, v in expected.items() if s.get(k) != v}
     assert not wrong, f"{unit}: (found, expected) {wrong}"

@@ -467,12 +467,12 @@ DEFAULT_CLIENTS = {"client": ["*/*"]}              # key role -> allow patterns
 @pytest.fixture
 def make_relay(procs, keys, tmp_path_factory):
     """make_relay(endpoints={name: role}, clients={role: [patterns]}, limits={...},
-    binary=BURROW, env={...}, role="relay", listen=...) -> Relay, started with
-    -c relay.toml granting those keys (default: endpoints lab and gpu, client
-    `client` allowed everything). Relay.rewrite(...) takes the same grant
+    binary=BURROW, env={...}, role="relay", listen=..., extra="TOML") -> Relay,
+    started with -c relay.toml granting those keys (default: endpoints lab and
+    gpu, client `client` allowed everything), `extra` appended to it. Relay.rewrite(...) takes the same grant
     arguments and Relay.reload() sends SIGHUP."""
     def start(endpoints=None, clients=None, limits=None, binary=BURROW, env=None,
-              role="relay", listen="127.0.0.1:0"):
+              role="relay", listen="127.0.0.1:0", extra=""):
         folder = tmp_path_factory.mktemp("relay")
         key_file = folder / "relay_id"  # relative to the config's folder
         shutil.copy2(keys.file(role), key_file)
@@ -484,7 +484,7 @@ def make_relay(procs, keys, tmp_path_factory):
             return relay_toml(listen, "relay_id",
                               [(name, keys.pub(r)) for name, r in endpoints.items()],
                               [(r, keys.pub(r), allow) for r, allow in clients.items()],
-                              limits)
+                              limits) + extra
 
         config = folder / "relay.toml"
         config.write_text(render(endpoints, clients, limits))

@@ -207,3 +207,14 @@ def test_endpoint_retries_at_most_8_s_apart_during_a_long_relay_outage(make_rela
     assert max(delays) <= 8000 and max(delays[-2:]) >= 4000, delays
     relay_on(make_relay, port)
     proc.wait_for_line("registered as lab with relay", timeout=COMMAND_TIMEOUT)
+
+
+def test_forward_whose_key_the_relay_refuses_backs_off(relay, procs, keys):
+    """It must not call itself connected, nor start its backoff again, after each refusal."""
+    argv = [BURROW, "forward", *relay.args, "-L", "0:lab:web"]
+    fwd = Forward(procs.start(argv, env=keys.env("stranger"), name="forward"), 1)
+    relay.proc.wait_for_lines(contains="key not in this relay's config", n=4, stream="stderr",
+                              timeout=COMMAND_TIMEOUT)
+    stderr = "\n".join(fwd.proc.lines["stderr"])
+    assert stderr.count(" error session to relay") == 1, fwd.proc.report()  # said once per change
+    assert "connected to relay" not in stderr, fwd.proc.report()

@@ -1,7 +1,8 @@
 """Logs carry no secrets: a relay, an endpoint, a forward and a connect, all
 at trace level, carry a request whose URL and header hold a token (as a
-Jupyter link does); no line any of them printed holds that token or any
-private key, in base64 or in hex."""
+Jupyter link does), and the relay's admin listener is asked with a right and
+a wrong token; no line any of them printed holds those tokens or any private
+key, in base64 or in hex."""
 import base64
 import os
 import secrets
@@ -24,8 +25,10 @@ def test_trace_logs_hold_no_token_and_no_private_key(procs, keys, http_server, t
     shutil.copy2(keys.file("relay"), folder / "relay_id")
     os.chmod(folder / "relay_id", 0o600)
     config = folder / "relay.toml"
+    admin_token = secrets.token_hex(20)
     config.write_text(relay_toml("127.0.0.1:0", "relay_id", [("lab", keys.pub("lab"))],
-                                 [("client", keys.pub("client"), ["*/*"])]))
+                                 [("client", keys.pub("client"), ["*/*"])]) +
+                      f'\n[admin]\nlisten = "127.0.0.1:0"\ntoken = "{admin_token}"\n')
     relay = start_relay(procs, *TRACE, "-c", config, env=keys.env("relay"))
     start_endpoint(procs, *TRACE, *relay.args, "--name", "lab", "--service", f"web={http_server.addr}",
                    env=keys.env("lab"))
@@ -40,11 +43,18 @@ def test_trace_logs_hold_no_token_and_no_private_key(procs, keys, http_server, t
     assert connected.returncode == 0 and connected.stdout.endswith(b"hello from the lab web server\n"), \
         describe(connected)
 
+    admin = relay.proc.wait_for_line("admin on").split()[-1]
+    for presented, code in ((admin_token, b"200"), (admin_token[::-1], b"401")):
+        got = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", f"Authorization: Bearer {presented}",
+                   f"http://{admin}/metrics?token={presented}"], None)
+        assert got.stdout == code, describe(got)
+
     logs = "\n".join(line for p in procs.procs for stream in ("stdout", "stderr") for line in p.lines[stream])
     logs += "\n" + connected.stderr.decode(errors="replace")
     assert " debug " in logs, "the processes did not log at the most detailed level"
     assert keys.pub("relay").split()[1] in logs, "the search misses what the relay printed"  # public: fine
     assert token not in logs, "a token from the request's URL or header is in a log"
+    assert admin_token not in logs and admin_token[::-1] not in logs, "an admin token is in a log"
     for role in ("relay", "lab", "client"):
         for form in private_key_forms(keys.file(role)):
             assert form not in logs, f"the {role} private key is in a log"
