@@ -10,7 +10,7 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/control.hpp"
-#include "app/relay_admin.hpp"
+#include "app/status.hpp"
 #include "app/version.hpp"
 
 namespace {
@@ -153,8 +153,8 @@ int main(int argc, char** argv) {
 
     StatusArgs status;
     auto* status_cmd = cli.add_subcommand(
-        "status", "what the relay running on this machine says of itself: endpoints, clients, streams, bytes");
-    auto* status_config = status_cmd->add_option("-c,--config", status.config, "the relay's config file, to find control_socket in");
+        "status", "what the relay and the forwards running here say: sessions, endpoints, forwards, streams, bytes");
+    auto* status_config = status_cmd->add_option("-c,--config", status.config, "the relay's config file, to find control_socket in (then only the relay)");
     status_cmd->add_option("--control-socket", status.control_socket,
                            "the relay's control socket (default ~/.config/burrow/relay.sock)")
         ->excludes(status_config);

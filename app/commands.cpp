@@ -12,6 +12,7 @@
 #include "app/control.hpp"
 #include "app/keys.hpp"
 #include "app/relay_admin.hpp"
+#include "app/status.hpp"
 #include "app/ssh_config.hpp"
 #include "app/service_notify.hpp"
 #include "client/client.hpp"
@@ -445,8 +446,13 @@ int run_forward(const ClientArgs& args, const std::vector<std::string>& spec_tex
     fwd->start([](const client::ForwardSpec& spec, const io::HostPort& bound) {
         say("forwarding " + bound.str() + " -> " + spec.target());
     });
+    auto control = open_forward_socket(ctx.get_executor(), *fwd);
     notify_service_manager("READY=1");  // every -L listens
-    run_until_signal(ctx, Shutdown{[&] { fwd->drain(); }, [&] { return fwd->idle(); }, [&] { fwd->stop(); },
+    run_until_signal(ctx, Shutdown{[&] { fwd->drain(); }, [&] { return fwd->idle(); },
+                                   [&] {
+                                       control.reset();
+                                       fwd->stop();
+                                   },
                                    [&] { return fwd->finished(); }});
     return 0;
 }

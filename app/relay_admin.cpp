@@ -1,12 +1,8 @@
 #include "app/relay_admin.hpp"
 
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
-#include "app/control.hpp"
-#include "relay/status_json.hpp"
-#include "relay/status_text.hpp"
 
 namespace burrow::app {
 
@@ -48,47 +44,6 @@ relay::AdminOptions admin_options(const AdminEntry& entry) {
             throw ConfigError(entry.where + ": [admin] allow_remote = true needs a token (token or token_file)");
     }
     return options;
-}
-
-int run_status(const StatusArgs& args) {
-    std::optional<std::string> from_file;
-    if (args.control_socket.empty() && !args.config.empty()) {
-        try {
-            from_file = load_relay_file(args.config).control_socket;
-        } catch (const ConfigError& e) {
-            std::fprintf(stderr, "burrow: %s\n", e.what());
-            return 1;
-        }
-    }
-    std::string path;
-    io::ControlReply reply;
-    try {
-        reply = ask_role("relay", args.control_socket, from_file, "status", path);
-    } catch (const io::ControlUnreachable&) {
-        std::fprintf(stderr,
-                     "burrow: no relay answers on %s: is one running on this machine? (give its socket with "
-                     "--control-socket PATH, or its config with -c)\n",
-                     path.c_str());
-        return 1;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "burrow: %s\n", e.what());
-        return 1;
-    }
-    if (!reply.ok) {
-        std::fprintf(stderr, "burrow: the relay said: %s\n", reply.text.c_str());
-        return 1;
-    }
-    if (args.json) {
-        std::printf("%s\n", reply.text.c_str());
-        return 0;
-    }
-    try {
-        std::fputs(relay::status_text(relay::parse_status_json(reply.text)).c_str(), stdout);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "burrow: %s\n", e.what());
-        return 1;
-    }
-    return 0;
 }
 
 }  // namespace burrow::app

@@ -1,6 +1,5 @@
 #pragma once
-// The relay's admin surface on the command line: the [admin] table turned
-// into the listener's options, and `burrow status`.
+// The [admin] table of the relay config turned into the admin listener's options.
 #include <optional>
 #include <string>
 
@@ -13,14 +12,5 @@ namespace burrow::app {
 // needs a token; the token from `token` or `token_file`, at least 16
 // characters. Throws ConfigError naming the file and line.
 relay::AdminOptions admin_options(const AdminEntry& entry);
-
-struct StatusArgs {
-    std::string config;          // relay config, only to find its control socket
-    std::string control_socket;
-    bool json = false;
-};
-
-// `burrow status`: what the relay running on this machine says of itself.
-int run_status(const StatusArgs& args);
 
 }  // namespace burrow::app

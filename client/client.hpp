@@ -14,7 +14,9 @@
 #include "crypto/identity.hpp"
 #include "io/asio.hpp"
 #include "io/dialer.hpp"
+#include "client/forward_status.hpp"
 #include "io/relay_dial.hpp"
+#include "io/stream_pump.hpp"
 #include "proto/mux.hpp"
 
 namespace burrow::io {
@@ -96,12 +98,13 @@ public:
     void drain();       // stop listening; open streams go on
     bool idle() const;  // no stream open
     bool finished() const;  // after stop(): the goodbye is out
+    ForwardStatus status() const;
 
 private:
     io::awaitable<void> keep_connected();
     io::awaitable<void> check_targets_at_start();
-    io::awaitable<void> accept_loop(std::shared_ptr<io::tcp::acceptor> acceptor, ForwardSpec spec);
-    io::awaitable<void> serve(io::tcp::socket socket, ForwardSpec spec);
+    io::awaitable<void> accept_loop(std::size_t index);
+    io::awaitable<void> serve(io::tcp::socket socket, std::size_t index);
     // The session, once usable, within `until`; null with `why` set otherwise.
     io::awaitable<std::shared_ptr<io::Session>> usable_session(std::chrono::steady_clock::time_point until,
                                                                std::string& why);
@@ -116,7 +119,9 @@ private:
     asio::any_io_executor ex_;
     ClientOptions options_;
     std::vector<ForwardSpec> specs_;
-    std::vector<std::shared_ptr<io::tcp::acceptor>> acceptors_;
+    std::vector<std::shared_ptr<io::tcp::acceptor>> acceptors_;  // one per spec
+    std::vector<std::shared_ptr<io::LocalTraffic>> traffic_;     // likewise
+    std::int64_t connected_since_ = 0;
     std::shared_ptr<io::Session> session_;
     bool stopped_ = false;
     std::string refusal_;       // the relay's key is refused: why, with the fix

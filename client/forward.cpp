@@ -15,6 +15,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 // How long a new connection waits for a session (or its endpoint) before it
 // is reset: a brief break of the path to the relay (Wi-Fi roaming, NAT
 // rebinding) then costs it nothing, as it costs nothing to the streams open.
@@ -74,6 +78,7 @@ void Forwarder::start(const std::function<void(const ForwardSpec&, const io::Hos
         }
         const auto ep = acceptor.local_endpoint();
         acceptors_.push_back(std::make_shared<io::tcp::acceptor>(std::move(acceptor)));
+        traffic_.push_back(std::make_shared<io::LocalTraffic>());
         spec.bind = io::HostPort{ep.address().to_string(), ep.port()};  // the port it got, for messages
         on_listening(spec, spec.bind);
     }
@@ -88,7 +93,7 @@ void Forwarder::start(const std::function<void(const ForwardSpec&, const io::Hos
         };
     };
     for (std::size_t i = 0; i < specs_.size(); ++i)
-        asio::co_spawn(ex_, accept_loop(acceptors_[i], specs_[i]), log_end("a listener"));
+        asio::co_spawn(ex_, accept_loop(i), log_end("a listener"));
     asio::co_spawn(ex_, keep_connected(), log_end("the relay session keeper"));
 }
 
@@ -174,7 +179,8 @@ io::awaitable<void> Forwarder::keep_connected() {
                 if (!refusal_.empty() || !last_failure_.empty()) spdlog::info("connected to relay {}", relay);
                 refusal_.clear();
                 last_failure_.clear();
-                backoff.reset();  // not before: a relay that refuses this key is not asked again at once
+                backoff.reset();
+                connected_since_ = unix_now();  // not before: a relay that refuses this key is not asked again at once
             }
             while (!stopped_ && !session_->closed() && !session_->mux().peer_going_away())
                 co_await wait_for_change(Clock::time_point::max());
@@ -288,7 +294,9 @@ io::awaitable<bool> Forwarder::target_ready(const ForwardSpec& spec, Clock::time
     }
 }
 
-io::awaitable<void> Forwarder::accept_loop(std::shared_ptr<io::tcp::acceptor> acceptor, ForwardSpec spec) {
+io::awaitable<void> Forwarder::accept_loop(std::size_t index) {
+    const auto acceptor = acceptors_[index];
+    const ForwardSpec spec = specs_[index];
     while (acceptor->is_open()) {
         io::error_code ec;
         io::tcp::socket socket = co_await acceptor->async_accept(io::redirect_error(io::use_awaitable, ec));
@@ -297,7 +305,7 @@ io::awaitable<void> Forwarder::accept_loop(std::shared_ptr<io::tcp::acceptor> ac
             spdlog::warn("{}: accept failed: {}", where(spec), ec.message());
             continue;
         }
-        asio::co_spawn(ex_, serve(std::move(socket), spec), [target = spec.target()](std::exception_ptr e) {
+        asio::co_spawn(ex_, serve(std::move(socket), index), [target = spec.target()](std::exception_ptr e) {
             if (!e) return;
             try {
                 std::rethrow_exception(e);
@@ -308,8 +316,9 @@ io::awaitable<void> Forwarder::accept_loop(std::shared_ptr<io::tcp::acceptor> ac
     }
 }
 
-io::awaitable<void> Forwarder::serve(io::tcp::socket socket, ForwardSpec spec) {
+io::awaitable<void> Forwarder::serve(io::tcp::socket socket, std::size_t index) {
     auto self = shared_from_this();
+    const ForwardSpec spec = specs_[index];
     auto local = std::make_unique<io::TcpByteStream>(std::move(socket));
     const std::string target = spec.target();
     const std::string from = local->describe();
@@ -334,8 +343,45 @@ io::awaitable<void> Forwarder::serve(io::tcp::socket socket, ForwardSpec spec) {
     pump->set_codec_factory([self, spec, target](const std::optional<proto::PeerKey>& key, std::string& error) {
         return make_client_codec(self->options_, spec.endpoint, target, key, error);
     });
+    pump->count_into(traffic_[index]);
     pump->start(false);
     s->flush();
+}
+
+ForwardStatus Forwarder::status() const {
+    ForwardStatus out;
+    out.relay = options_.relay.str();
+    out.now = unix_now();
+    if (!refusal_.empty()) {
+        out.session = "refused";
+        out.detail = refusal_;
+    } else if (!session_ || session_->closed()) {
+        out.session = "connecting";
+        out.detail = last_failure_;
+    } else if (session_->suspended()) {
+        out.session = "resuming";
+    } else {
+        out.session = "connected";
+        out.since = connected_since_;
+    }
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+        const auto& spec = specs_[i];
+        const auto& t = *traffic_[i];
+        const auto checked = statuses_.find(spec.target());
+        std::string state;
+        if (checked != statuses_.end()) {
+            switch (checked->second) {
+                case proto::TargetStatus::ok: state = "ok"; break;
+                case proto::TargetStatus::offline: state = "offline"; break;
+                case proto::TargetStatus::no_endpoint: state = "no endpoint"; break;
+                case proto::TargetStatus::no_service: state = "no service"; break;
+                case proto::TargetStatus::not_granted: state = "not granted"; break;
+            }
+        }
+        out.forwards.push_back({spec.bind.str(), spec.target(), state, t.connections_open, t.connections, t.bytes_sent,
+                                t.bytes_received});
+    }
+    return out;
 }
 
 }  // namespace burrow::client

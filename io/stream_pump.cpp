@@ -15,6 +15,17 @@ StreamPump::StreamPump(std::shared_ptr<Session> session, proto::StreamId id, std
       up_wake_(session_->executor()),
       down_wake_(session_->executor()) {}
 
+StreamPump::~StreamPump() {
+    if (traffic_) --traffic_->connections_open;
+}
+
+void StreamPump::count_into(std::shared_ptr<LocalTraffic> traffic) {
+    if (traffic_) --traffic_->connections_open;
+    traffic_ = std::move(traffic);
+    ++traffic_->connections;
+    ++traffic_->connections_open;
+}
+
 void StreamPump::set_codec(std::unique_ptr<StreamCodec> codec) {
     codec_ = std::move(codec);
     collect_codec_output();
@@ -112,6 +123,7 @@ awaitable<void> StreamPump::upload() {
             continue;
         }
         const std::span<const std::uint8_t> plain = buf.first(n);
+        if (traffic_) traffic_->bytes_sent += n;
         if (codec_) {
             auto& sealed = encode_scratch();
             sealed.clear();
@@ -143,6 +155,7 @@ awaitable<void> StreamPump::download() {
         auto chunk = std::move(inbox_.front());
         inbox_.pop_front();
         if (!chunk.bytes.empty()) co_await local_->write_all(chunk.bytes);
+        if (traffic_) traffic_->bytes_received += chunk.bytes.size();
         inbox_grant_ -= chunk.grant;
         mux.grant(id_, chunk.grant, proto::Clock::now());
         session_->flush();

@@ -17,6 +17,14 @@
 
 namespace burrow::io {
 
+// What a pump's local side sent and received, for status; may be shared by many pumps.
+struct LocalTraffic {
+    std::uint64_t connections_open = 0;
+    std::uint64_t connections = 0;
+    std::uint64_t bytes_sent = 0;      // read from the local side, sent on the stream
+    std::uint64_t bytes_received = 0;  // from the stream, written to the local side
+};
+
 class StreamPump final : public StreamHandler, public std::enable_shared_from_this<StreamPump> {
 public:
     // Called once when the pump is done, with an empty string on a clean end.
@@ -27,11 +35,15 @@ public:
 
     StreamPump(std::shared_ptr<Session> session, proto::StreamId id, std::unique_ptr<ByteStream> local,
                DoneFn done = {});
+    ~StreamPump() override;
 
     // For a stream this side accepted: the codec is known now.
     void set_codec(std::unique_ptr<StreamCodec> codec);
     // For a stream this side opened: the codec is made at ACCEPT.
     void set_codec_factory(CodecFactory factory) { codec_factory_ = std::move(factory); }
+
+    // Counts this connection and its bytes in `traffic` (before start()).
+    void count_into(std::shared_ptr<LocalTraffic> traffic);
 
     // Attaches to the session. With `opened` false the pump waits for ACCEPT.
     void start(bool opened);
@@ -78,6 +90,7 @@ private:
     bool running_ = false;
     int halves_left_ = 2;
     std::string error_;
+    std::shared_ptr<LocalTraffic> traffic_;
 };
 
 }  // namespace burrow::io

@@ -302,6 +302,7 @@ std::error_code Mux::fail(Errc code, std::string_view reason) {
     if (failure_) return failure_;
     queue_coded(FrameType::goaway, 0, code, reason);
     local_goaway_ = true;
+    local_goaway_final_ = true;
     failure_ = make_error_code(code);
     return failure_;
 }
@@ -446,8 +447,9 @@ void Mux::ack(std::uint64_t received_total) {
 }
 
 void Mux::goaway(Errc code, std::string_view reason) {
-    if (local_goaway_) return;
+    if (local_goaway_final_ || failure_ || (local_goaway_ && code == Errc::going_away)) return;
     local_goaway_ = true;
+    local_goaway_final_ = code != Errc::going_away;
     queue_coded(FrameType::goaway, 0, code, reason);
 }
 

@@ -142,7 +142,10 @@ public:
 
     void ping(std::uint64_t payload);
     void ack(std::uint64_t received_total);
-    void goaway(Errc code, std::string_view reason);  // no new streams either way; existing ones go on
+    // No new streams either way; existing ones go on. Sent once, except that a
+    // drain (`going_away`) may be followed by the final one when the session
+    // ends (PROTOCOL.md §3.4).
+    void goaway(Errc code, std::string_view reason);
     void send_control(const ControlMessage& message);
 
     // Bytes to write; stable until consume_output(), frames queued meanwhile go behind.
@@ -226,6 +229,7 @@ private:
     std::size_t busy_streams_ = 0;           // streams with Stream::busy set
     bool peer_hello_seen_ = false;
     bool local_goaway_ = false;
+    bool local_goaway_final_ = false;  // a GOAWAY other than going_away went out
     bool peer_goaway_ = false;
     std::error_code failure_;
 };

@@ -519,10 +519,20 @@ void Relay::wake(const std::shared_ptr<io::Session>& from, const Peer& peer, con
     from->mux().send_control(proto::WakeSent{chosen.via, chosen.order.mac});
 }
 
+namespace {
+TicketTap& ticket_tap() {
+    static TicketTap instance;
+    return instance;
+}
+}  // namespace
+
+void set_ticket_tap(TicketTap tap) { ticket_tap() = std::move(tap); }
+
 void Relay::on_ready(io::Session& session, const Peer&) {
     proto::ResumeTicket ticket;
     randombytes_buf(ticket.id.data(), ticket.id.size());
     randombytes_buf(ticket.secret.data(), ticket.secret.size());
+    if (ticket_tap()) ticket_tap()(ticket);
     const auto it = live_.find(&session);
     if (it == live_.end()) return;
     resumable_[ticket.id] = Resumable{it->second.session, it->second.key};

@@ -49,6 +49,11 @@ struct RelayOptions {
     std::vector<ExposeRule> expose;          // public ports ([[expose]])
 };
 
+// Test-only: sees every resume ticket the relay issues (tests search logs for
+// its secret). Unset in the shipped binary.
+using TicketTap = std::function<void(const proto::ResumeTicket& ticket)>;
+void set_ticket_tap(TicketTap tap);
+
 class Relay : public std::enable_shared_from_this<Relay> {
 public:
     Relay(asio::any_io_executor ex, RelayOptions options, crypto::Identity identity);

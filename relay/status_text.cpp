@@ -4,10 +4,7 @@
 
 namespace burrow::relay {
 
-namespace {
-
-// Columns padded to their widest cell; the last one is not padded.
-std::string table(const std::vector<std::vector<std::string>>& rows) {
+std::string text_table(const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> width;
     for (const auto& row : rows)
         for (std::size_t i = 0; i < row.size(); ++i) {
@@ -25,6 +22,8 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
     }
     return out;
 }
+
+namespace {
 
 std::string joined(const std::vector<std::string>& items) {
     std::string out;
@@ -54,7 +53,7 @@ std::string status_text(const RelayStatus& s) {
             rows.push_back({e.name, e.suspended ? "resuming" : "online", format_duration(s.now - e.since), e.address,
                             joined(e.services), streams(e.traffic), format_bytes(e.traffic.bytes_to_endpoint),
                             format_bytes(e.traffic.bytes_to_client)});
-        out += table(rows);
+        out += text_table(rows);
     }
     if (s.clients.empty()) {
         out += "no client connected\n";
@@ -65,7 +64,7 @@ std::string status_text(const RelayStatus& s) {
             rows.push_back({c.name.empty() ? "-" : c.name, c.suspended ? "resuming" : "online",
                             format_duration(s.now - c.since), c.address, c.fingerprint, streams(c.traffic),
                             format_bytes(c.traffic.bytes_to_endpoint), format_bytes(c.traffic.bytes_to_client)});
-        out += table(rows);
+        out += text_table(rows);
     }
     return out;
 }

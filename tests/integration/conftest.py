@@ -244,7 +244,7 @@ def base_env(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
     for name in ("BURROW_HOME", "BURROW_RELAY", "BURROW_TAP_LOG", "BURROW_TAP_TARGET",
-                 "BURROW_TAP_FLIP", "BURROW_TAP_REPLAY"):
+                 "BURROW_TAP_FLIP", "BURROW_TAP_REPLAY", "BURROW_TAP_CUT", "BURROW_TAP_TICKETS"):
         env.pop(name, None)
     return env
 

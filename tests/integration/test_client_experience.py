@@ -218,3 +218,18 @@ def test_forward_whose_key_the_relay_refuses_backs_off(relay, procs, keys):
     stderr = "\n".join(fwd.proc.lines["stderr"])
     assert stderr.count(" error session to relay") == 1, fwd.proc.report()  # said once per change
     assert "connected to relay" not in stderr, fwd.proc.report()
+
+
+def test_endpoint_that_stops_is_offline_at_once_not_held_for_a_resume(relay, endpoint, burrow, http_server):
+    """A stop drains (GOAWAY going_away) and then ends the session (GOAWAY cancelled):
+    the relay closes it instead of holding it for 60 s as if the connection broke."""
+    lab = endpoint({"web": http_server.addr})
+    lab.p.send_signal(signal.SIGTERM)
+    assert lab.wait_exit() == 0, lab.report()
+    relay.proc.wait_for_line(contains="endpoint 'lab' offline", stream="stderr")
+    log = "\n".join(relay.proc.lines["stderr"])
+    assert "its connection broke" not in log, relay.proc.report()
+    assert "closed by the peer" in log, relay.proc.report()
+    result = burrow("connect", *relay.args, "lab/web", input=b"")
+    assert result.returncode != 0, describe(result)
+    assert "no endpoint named 'lab' is online" in result.stderr.decode(), describe(result)

@@ -22,7 +22,7 @@ def test_no_command_lists_the_commands(burrow):
     assert set(COMMANDS) <= listed_commands(err), describe(result)
 
 
-@pytest.mark.parametrize("word", ["status", "frobnicate"])
+@pytest.mark.parametrize("word", ["stats", "frobnicate"])
 def test_unknown_command_is_named_and_the_commands_listed(burrow, word):
     result = burrow(word)
     assert result.returncode == 2, describe(result)

@@ -1,14 +1,15 @@
 """Logs carry no secrets: a relay, an endpoint, a forward and a connect, all
 at trace level, carry a request whose URL and header hold a token (as a
 Jupyter link does), and the relay's admin listener is asked with a right and
-a wrong token; no line any of them printed holds those tokens or any private
-key, in base64 or in hex."""
+a wrong token; no line any of them printed holds those tokens, any private
+key, or the secret of any resume ticket the relay issued, in base64 or in hex.
+The relay is the test build with a tap that writes the tickets it issues."""
 import base64
 import os
 import secrets
 import shutil
 
-from conftest import (BURROW, describe, relay_toml, run, start_endpoint, start_forward, start_relay)
+from conftest import (BURROW, TAP_BURROW, describe, relay_toml, run, start_endpoint, start_forward, start_relay)
 
 TRACE = ["--log-level", "trace"]
 
@@ -29,7 +30,9 @@ def test_trace_logs_hold_no_token_and_no_private_key(procs, keys, http_server, t
     config.write_text(relay_toml("127.0.0.1:0", "relay_id", [("lab", keys.pub("lab"))],
                                  [("client", keys.pub("client"), ["*/*"])]) +
                       f'\n[admin]\nlisten = "127.0.0.1:0"\ntoken = "{admin_token}"\n')
-    relay = start_relay(procs, *TRACE, "-c", config, env=keys.env("relay"))
+    tickets = tmp_path / "tickets"
+    relay = start_relay(procs, *TRACE, "-c", config, env=keys.env("relay", BURROW_TAP_TICKETS=str(tickets)),
+                        binary=TAP_BURROW)
     start_endpoint(procs, *TRACE, *relay.args, "--name", "lab", "--service", f"web={http_server.addr}",
                    env=keys.env("lab"))
     fwd = start_forward(procs, *TRACE, *relay.args, specs=["0:lab:web"], env=keys.env("client"))
@@ -55,6 +58,13 @@ def test_trace_logs_hold_no_token_and_no_private_key(procs, keys, http_server, t
     assert keys.pub("relay").split()[1] in logs, "the search misses what the relay printed"  # public: fine
     assert token not in logs, "a token from the request's URL or header is in a log"
     assert admin_token not in logs and admin_token[::-1] not in logs, "an admin token is in a log"
+    issued = [line.split() for line in tickets.read_text().splitlines()]
+    assert len(issued) >= 3, "the relay issued fewer resume tickets than there were sessions"
+    for ticket_id, secret in issued:
+        raw = bytes.fromhex(secret)
+        for form in (secret, secret.upper(), base64.b64encode(raw).decode().rstrip("="),
+                     base64.urlsafe_b64encode(raw).decode().rstrip("=")):
+            assert form not in logs, "a resume ticket's secret is in a log"
     for role in ("relay", "lab", "client"):
         for form in private_key_forms(keys.file(role)):
             assert form not in logs, f"the {role} private key is in a log"

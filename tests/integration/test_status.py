@@ -129,7 +129,7 @@ def test_metrics_count_exactly_what_went_through(make_relay, endpoint, forward, 
     over_http = json.loads(body)
     result = burrow("status", "--json", env=keys.env("relay"))
     assert result.returncode == 0, describe(result)
-    over_socket = json.loads(result.stdout)
+    over_socket = json.loads(result.stdout)["relay"]
     for s in (over_http, over_socket):
         assert [e["name"] for e in s["endpoints"]] == ["lab"], s
         assert s["endpoints"][0]["services"] == ["digest"], s
@@ -145,6 +145,24 @@ def test_metrics_count_exactly_what_went_through(make_relay, endpoint, forward, 
     assert "1 endpoint(s), 1 client(s)" in text, text
     row = next(line.split() for line in text.splitlines() if line.split()[:2] == ["lab", "online"])
     assert row[4:6] == ["digest", "0/3"], text
+
+    # On the laptop, `burrow status` shows its forwards: what the local programs sent and received.
+    result = burrow("status", "--json")
+    assert result.returncode == 0, describe(result)
+    laptop = json.loads(result.stdout)
+    assert laptop["relay"] is None, laptop
+    [own] = laptop["forwards"]
+    assert own["pid"] == fwd.proc.p.pid and own["session"] == "connected" and own["relay"] == relay.addr, own
+    assert own["forwards"] == [{"listen": f"127.0.0.1:{fwd.port_for('lab/digest')}", "target": "lab/digest",
+                                "state": "ok", "connections_open": 0, "connections": 3,
+                                "bytes_sent": sum(len(p) for p in payloads),
+                                "bytes_received": sum(len(r) for r in replies)}], own
+    result = burrow("status")
+    assert result.returncode == 0, describe(result)
+    text = result.stdout.decode()
+    assert f"forward (pid {fwd.proc.p.pid}): relay {relay.addr} connected" in text, text
+    assert [line.split()[:5] for line in text.splitlines() if "lab/digest" in line] == \
+        [[f"127.0.0.1:{fwd.port_for('lab/digest')}", "lab/digest", "ok", "0", "3"]], text
 
 
 def keys_fingerprint(burrow, keys, role):
@@ -206,10 +224,16 @@ def test_unsafe_admin_settings_are_refused_at_start(keys, tmp_path, burrow, admi
     assert "relay.toml" in result.stderr.decode(), describe(result)
 
 
-def test_status_without_a_relay_says_so(burrow, keys):
+def test_status_with_nothing_running_says_so(burrow, keys, tmp_path):
+    home = keys.home("nobody-here")
+    (home / "forward-999999.sock").write_text("")  # left by a killed forward: nothing answers there
     result = burrow("status", env=keys.env("nobody-here"))
     assert result.returncode == 1, describe(result)
-    assert "no relay answers on" in result.stderr.decode(), describe(result)
+    assert "nothing of burrow's is running here: no relay answers on" in result.stderr.decode(), describe(result)
+    assert not (home / "forward-999999.sock").exists()
+    result = burrow("status", "--control-socket", tmp_path / "none.sock", env=keys.env("nobody-here"))
+    assert result.returncode == 1, describe(result)
+    assert f"no relay answers on {tmp_path / 'none.sock'}: is it running?" in result.stderr.decode(), describe(result)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/deps --test installs it)")

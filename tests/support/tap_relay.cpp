@@ -5,12 +5,14 @@
 //   BURROW_TAP_FLIP=N        flip the low bit of the Nth byte (0-based) client -> endpoint
 //   BURROW_TAP_REPLAY=N      send the chunk holding byte N (client -> endpoint) twice
 //   BURROW_TAP_CUT=N         drop every client -> endpoint byte from the Nth on (the FIN still passes)
+//   BURROW_TAP_TICKETS=FILE  append "ID SECRET" (hex) of every resume ticket the relay issues
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "app/cli.hpp"
+#include "relay/relay.hpp"
 #include "relay/splice.hpp"
 
 namespace {
@@ -46,5 +48,16 @@ int main(int argc, char** argv) {
             bytes.insert(bytes.end(), copy.begin(), copy.end());
         }
     });
+    if (const char* tickets_path = std::getenv("BURROW_TAP_TICKETS")) {
+        std::FILE* tickets = std::fopen(tickets_path, "a");
+        burrow::relay::set_ticket_tap([tickets](const burrow::proto::ResumeTicket& t) {
+            if (!tickets) return;
+            for (const auto b : t.id) std::fprintf(tickets, "%02x", b);
+            std::fputc(' ', tickets);
+            for (const auto b : t.secret) std::fprintf(tickets, "%02x", b);
+            std::fputc('\n', tickets);
+            std::fflush(tickets);
+        });
+    }
     return burrow::app::main(argc, argv);
 }

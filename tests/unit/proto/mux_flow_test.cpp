@@ -408,6 +408,22 @@ TEST(MuxGoaway, PeerGoawayStopsOpensButExistingStreamsGoOn) {
     EXPECT_EQ(data_for(link.client_take(), id), "down");
 }
 
+TEST(MuxGoaway, ADrainIsFollowedByTheFinalGoawayOnlyOnce) {
+    Link link;
+    link.establish();
+    link.server.goaway(Errc::going_away, "draining");
+    link.server.goaway(Errc::going_away, "draining again");  // said once
+    link.server.goaway(Errc::cancelled, "stopped");          // the end, after the drain
+    link.server.goaway(Errc::cancelled, "stopped again");
+    link.server.goaway(Errc::going_away, "too late");
+    link.trade();
+    const auto goaways = events_of<GoAwayReceived>(link.client_take());
+    ASSERT_EQ(goaways.size(), 2u);
+    EXPECT_EQ(goaways[0].code, Errc::going_away);
+    EXPECT_EQ(goaways[1].code, Errc::cancelled);
+    EXPECT_EQ(goaways[1].reason, "stopped");
+}
+
 TEST(MuxGoaway, LocalGoawayStopsOpens) {
     Link link;
     link.establish();
