@@ -10,6 +10,7 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/control.hpp"
+#include "app/endpoint_clients.hpp"
 #include "app/status.hpp"
 #include "app/version.hpp"
 
@@ -104,8 +105,17 @@ int main(int argc, char** argv) {
     endpoint_cmd->add_option(
         "--control-socket", endpoint.control_socket,
         "the control socket `burrow endpoint reload` uses (default ~/.config/burrow/endpoint.sock)");
+    endpoint_cmd->add_option("--allow", endpoint.allow,
+                             "a client key that may reach every service (repeatable; see also burrow endpoint allow)");
     ReloadArgs endpoint_reload;
     auto* endpoint_reload_cmd = add_reload_command(*endpoint_cmd, "endpoint", endpoint_reload);
+    AllowArgs allow;
+    auto* endpoint_allow_cmd = endpoint_cmd->add_subcommand(
+        "allow", "let a client reach this endpoint's services (all, or those given with --service)");
+    endpoint_allow_cmd->add_option("key", allow.key, "the client's key, as its `burrow id` prints it")->required();
+    endpoint_allow_cmd->add_option("--service", allow.services, "a service it may reach (repeatable; default: all)");
+    endpoint_allow_cmd->add_option("-c,--config", allow.config,
+                                   "the endpoint's config file, to find allowed_clients in");
 
     WakeArgs wake;
     auto* wake_cmd = cli.add_subcommand(
@@ -150,6 +160,9 @@ int main(int argc, char** argv) {
         cmd->add_option("--relay-key", client.relay_key, "the relay's public key (else trusted on first use)");
         cmd->add_option("--key", client.key, "identity file (default ~/.config/burrow/id_ed25519)");
     }
+    for (auto* cmd : {forward_cmd, connect_cmd})
+        cmd->add_flag("--strict-endpoint-keys", client.strict_endpoint_keys,
+                      "refuse endpoints whose key is pinned neither in the config nor in known_endpoints");
 
     StatusArgs status;
     auto* status_cmd = cli.add_subcommand(
@@ -234,6 +247,7 @@ int main(int argc, char** argv) {
         if (*relay_reload_cmd) return run_reload("relay", relay_reload);
         if (*relay_cmd) return run_relay(relay);
         if (*endpoint_reload_cmd) return run_reload("endpoint", endpoint_reload);
+        if (*endpoint_allow_cmd) return run_endpoint_allow(allow);
         if (*endpoint_cmd) return run_endpoint(endpoint);
         if (*forward_cmd) return run_forward(client, forwards);
         if (*connect_cmd) return run_connect(client, endpoint_name, service_name);

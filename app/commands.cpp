@@ -10,6 +10,7 @@
 
 #include "app/config.hpp"
 #include "app/control.hpp"
+#include "app/endpoint_clients.hpp"
 #include "app/keys.hpp"
 #include "app/relay_admin.hpp"
 #include "app/status.hpp"
@@ -158,6 +159,7 @@ client::ClientOptions client_options(const ClientArgs& args, ConfigForwards* for
     for (const auto& [name, text] : file.endpoint_keys)
         options.endpoint_keys[name] = parse_public_key(text, path + ": [endpoints] " + name);
     options.known_endpoints = crypto::default_known_endpoints_path();
+    options.strict_endpoint_keys = args.strict_endpoint_keys || file.strict_endpoint_keys;
     return options;
 }
 
@@ -365,21 +367,27 @@ std::map<std::string, endpoint::Service> endpoint_services(const EndpointArgs& a
 // Reads the services from the config file again; the answer names them, or
 // says why they were refused (then the old ones stay).
 io::ControlReply reload_endpoint(const EndpointArgs& args, endpoint::Endpoint& ep) {
-    if (args.config.empty()) {
-        const std::string why = "this endpoint was started without a config file (-c): nothing to reload";
-        spdlog::warn("reload: {}", why);
-        return {false, why};
-    }
     try {
-        auto services = endpoint_services(args, load_endpoint_file(args.config));
+        const EndpointFile file = args.config.empty() ? EndpointFile{} : load_endpoint_file(args.config);
+        auto clients = load_endpoint_clients(args, file);
+        const std::size_t allowed = clients.size();
+        log_endpoint_clients(clients, allowed_clients_path(file));
+        ep.update_clients(std::move(clients));
+        const std::string clients_text = std::to_string(allowed) + " client(s) allowed";
+        if (args.config.empty()) {
+            spdlog::info("allowed clients reloaded");
+            return {true, "allowed clients reloaded: " + clients_text + " (no config file (-c): the services stay)"};
+        }
+        auto services = endpoint_services(args, file);
         std::string names;
         for (const auto& [name, service] : services) names += (names.empty() ? "" : " ") + name;
         ep.update_services(std::move(services));
-        spdlog::info("services reloaded from {}", args.config);
-        return {true, "services reloaded from " + args.config + ": " + (names.empty() ? "(none)" : names)};
+        spdlog::info("services and allowed clients reloaded from {}", args.config);
+        return {true, "services reloaded from " + args.config + ": " + (names.empty() ? "(none)" : names) + "; " +
+                          clients_text};
     } catch (const std::exception& e) {
-        spdlog::error("reload refused, the old services stay in force: {}", e.what());
-        return {false, std::string(e.what()) + " (the old services stay in force)"};
+        spdlog::error("reload refused, the old configuration stays in force: {}", e.what());
+        return {false, std::string(e.what()) + " (the old configuration stays in force)"};
     }
 }
 
@@ -398,8 +406,10 @@ int run_endpoint(const EndpointArgs& args) {
     options.relay = relay_address(relay);
     options.trust = relay_trust(args.relay_key, file.relay_key, args.config);
     options.services = endpoint_services(args, file);
+    options.clients = load_endpoint_clients(args, file);
     auto identity = load_or_create_identity(!args.key.empty() ? args.key : file.key_file.value_or(""));
     spdlog::info("endpoint '{}' with key {}", options.name, identity.public_key().fingerprint());
+    log_endpoint_clients(options.clients, allowed_clients_path(file));
     io::asio::io_context ctx;
     auto ep = std::make_shared<endpoint::Endpoint>(ctx.get_executor(), options, identity, [&] {
         say("registered as " + options.name + " with relay " + options.relay.str());

@@ -22,6 +22,7 @@ struct EndpointArgs {
     std::string key;
     std::string name;
     std::vector<std::string> services;  // NAME=HOST:PORT
+    std::vector<std::string> allow;     // client keys that may reach every service
     std::string control_socket;
 };
 struct ClientArgs {
@@ -31,6 +32,7 @@ struct ClientArgs {
     std::string key;
     bool no_config_forwards = false;
     bool wake = false;  // connect --wake
+    bool strict_endpoint_keys = false;
 };
 struct KeyArgs {
     std::string file;

@@ -218,13 +218,25 @@ RelayFile load_relay_file(const std::string& path) {
 
 EndpointFile load_endpoint_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"name", "relay", "relay_key", "key", "control_socket", "services"}, "an endpoint config");
+    reject_unknown(doc, {"name", "relay", "relay_key", "key", "control_socket", "allowed_clients", "services", "clients"},
+                   "an endpoint config");
     EndpointFile out;
     out.name = get_string(doc, "name");
     out.relay = get_string(doc, "relay");
     out.relay_key = get_string(doc, "relay_key");
     out.key_file = file_path(doc, "key", path);
     out.control_socket = file_path(doc, "control_socket", path);
+    out.allowed_clients = file_path(doc, "allowed_clients", path);
+    if (const auto* list = get(doc, "clients")) {
+        for (const auto& c : get_array(*list, "[[clients]]")) {
+            need_table(c, "each [[clients]] entry");
+            reject_unknown(c, {"name", "key", "services"}, "a [[clients]] entry");
+            AllowedClientEntry entry{need_string(c, "key", "[[clients]]"), get_string(c, "name").value_or(""), {},
+                                     where(c.at("key"))};
+            if (const auto* services = get(c, "services")) entry.services = string_list(*services, "'services'");
+            out.clients.push_back(std::move(entry));
+        }
+    }
     if (const auto* services = get(doc, "services")) {
         for (const auto& [name, value] : need_table(*services, "'services'").as_table()) {
             if (value.is_string()) {
@@ -248,8 +260,12 @@ EndpointFile load_endpoint_file(const std::string& path) {
 
 ClientFile load_client_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"relay", "relay_key", "key", "endpoints", "forward"}, "a client config");
-    ClientFile out{get_string(doc, "relay"), get_string(doc, "relay_key"), file_path(doc, "key", path), {}, {}};
+    reject_unknown(doc, {"relay", "relay_key", "key", "endpoints", "forward", "strict_endpoint_keys"}, "a client config");
+    ClientFile out{get_string(doc, "relay"), get_string(doc, "relay_key"), file_path(doc, "key", path), {}, {}, false};
+    if (const auto* strict = get(doc, "strict_endpoint_keys")) {
+        if (!strict->is_boolean()) throw ConfigError(where(*strict) + ": 'strict_endpoint_keys' must be true or false");
+        out.strict_endpoint_keys = strict->as_boolean();
+    }
     if (const auto* pins = get(doc, "endpoints")) {
         for (const auto& [name, value] : need_table(*pins, "[endpoints]").as_table()) {
             if (!value.is_string()) throw ConfigError(where(value) + ": endpoint key '" + name + "' must be a string");

@@ -62,13 +62,22 @@ struct ServiceEntry {
     bool e2e = true;
 };
 
+struct AllowedClientEntry {  // [[clients]] in the endpoint config
+    std::string key;
+    std::string name;
+    std::vector<std::string> services;  // empty or ["*"]: all
+    std::string where;
+};
+
 struct EndpointFile {
     std::optional<std::string> name;
     std::optional<std::string> relay;
     std::optional<std::string> relay_key;
     std::optional<std::string> key_file;
     std::optional<std::string> control_socket;
+    std::optional<std::string> allowed_clients;  // the file `burrow endpoint allow` writes; resolved like key
     std::map<std::string, ServiceEntry> services;
+    std::vector<AllowedClientEntry> clients;
 };
 
 struct ClientFile {
@@ -77,6 +86,7 @@ struct ClientFile {
     std::optional<std::string> key_file;
     std::map<std::string, std::string> endpoint_keys;  // [endpoints] name = "key text"
     std::vector<std::string> forward;                  // "-L" specs
+    bool strict_endpoint_keys = false;                 // refuse endpoints not pinned in [endpoints] or known_endpoints
 };
 
 RelayFile load_relay_file(const std::string& path);

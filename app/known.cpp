@@ -1,5 +1,6 @@
 // `burrow known`: the relay and endpoint keys this machine trusts, and
 // `burrow known rm` to forget one (after a key really changed).
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -58,6 +59,10 @@ int run_known_rm(const KnownArgs& args) {
     std::size_t removed = 0;
     for (const auto& path : {crypto::default_known_relays_path(), crypto::default_known_endpoints_path()}) {
         const crypto::KnownPeers known(path);
+        // An endpoint's pins are scoped by relay: "gpu@vps:7443" is one of gpu's.
+        for (const auto& pin : known.list())
+            if (pin.name.starts_with(args.name + "@") && std::find(names.begin(), names.end(), pin.name) == names.end())
+                names.push_back(pin.name);
         for (const auto& name : names) {
             const auto n = known.remove(name);
             if (n > 0) std::printf("removed %zu pin(s) of %s from %s\n", n, name.c_str(), path.c_str());

@@ -48,12 +48,18 @@ struct ClientOptions {
     std::shared_ptr<io::TlsContext> tls;              // client side, around `identity`
     std::map<std::string, crypto::PublicKey> endpoint_keys;  // pinned in the config
     std::string known_endpoints;                      // trust-on-first-use file for the rest
+    bool strict_endpoint_keys = false;                // refuse endpoints pinned nowhere
     proto::MuxLimits limits;
 };
 
 // The end-to-end codec for a stream to `target`, once the relay named the
-// endpoint's key: checked against the pin or the known-endpoints file (first
-// use pins it; a changed key is refused). Null with `error` set on refusal.
+// endpoint's key: checked against the pin in the config or the
+// known-endpoints file, where pins are scoped by relay ("gpu@vps:7443"). A
+// changed key is refused; a new one is pinned once the handshake has proven
+// the endpoint holds it (unless strict_endpoint_keys, which refuses it).
+// Null with `error` set on refusal.
+// "gpu@vps.example.org:7443": the name of an endpoint's pin in known_endpoints.
+std::string endpoint_pin_name(const std::string& endpoint, const io::HostPort& relay);
 std::unique_ptr<io::StreamCodec> make_client_codec(const ClientOptions& options, const std::string& endpoint,
                                                    const std::string& target,
                                                    const std::optional<proto::PeerKey>& endpoint_key,

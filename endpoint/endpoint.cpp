@@ -195,6 +195,8 @@ io::awaitable<void> Endpoint::keep_connected() {
     }
 }
 
+void Endpoint::update_clients(ClientList clients) { options_.clients = std::move(clients); }
+
 void Endpoint::on_open(const std::shared_ptr<io::Session>& session, proto::StreamId id, const std::string& target,
                        const std::optional<proto::PeerKey>& client_key) {
     std::string name, service;
@@ -212,8 +214,16 @@ void Endpoint::on_open(const std::shared_ptr<io::Session>& session, proto::Strea
         mux.reject(id, Errc::not_authorized, "the relay named no client identity for this stream");
         return;
     }
-    asio::co_spawn(ex_, connect_service(session, id, target, it->second, crypto::PublicKey{*client_key}),
-                   asio::detached);
+    const crypto::PublicKey client{*client_key};
+    if (!options_.clients.admits(client, service)) {
+        spdlog::warn("stream {}: refused: {} is not allowed to reach '{}' here", target, options_.clients.describe(client),
+                     service);
+        mux.reject(id, Errc::not_authorized,
+                   "endpoint '" + name + "' does not allow key " + client.fingerprint() + " to reach '" + service +
+                       "': on " + name + ", run: burrow endpoint allow '" + client.to_text() + "' --service " + service);
+        return;
+    }
+    asio::co_spawn(ex_, connect_service(session, id, target, it->second, client), asio::detached);
 }
 
 io::awaitable<void> Endpoint::connect_service(std::shared_ptr<io::Session> session, proto::StreamId id,

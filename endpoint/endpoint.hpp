@@ -7,6 +7,7 @@
 #include <string>
 
 #include "crypto/identity.hpp"
+#include "endpoint/client_list.hpp"
 #include "io/asio.hpp"
 #include "io/dialer.hpp"
 #include "io/relay_dial.hpp"
@@ -31,6 +32,7 @@ struct EndpointOptions {
     io::HostPort relay;
     io::RelayTrust trust;
     std::map<std::string, Service> services;
+    ClientList clients;  // who may open which service
     proto::MuxLimits limits;
 };
 
@@ -45,6 +47,8 @@ public:
     void stop();
     // Takes a new set of services and tells the relay; open streams go on.
     void update_services(std::map<std::string, Service> services);
+    // Takes a new client list for new streams; open streams go on.
+    void update_clients(ClientList clients);
     void drain();       // no new streams; open ones go on
     bool idle() const;  // no stream open
     bool finished() const;  // after stop(): the GOAWAY is out

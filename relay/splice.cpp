@@ -48,11 +48,22 @@ void Splice::start(std::shared_ptr<io::Session> client, proto::StreamId client_i
     endpoint->flush();
 }
 
+namespace {
+AcceptTap& accept_tap() {
+    static AcceptTap instance;
+    return instance;
+}
+}  // namespace
+
+void set_accept_tap(AcceptTap t) { accept_tap() = std::move(t); }
+
 void Splice::on_accepted(int side) {
     if (side != 1 || accepted_) return;
     accepted_ = true;
     auto& c = sides_[0];
-    c.session->mux().accept(c.id, endpoint_key_);
+    proto::PeerKey key = endpoint_key_;
+    if (accept_tap()) accept_tap()(target_, key);
+    c.session->mux().accept(c.id, key);
     c.session->flush();
 }
 

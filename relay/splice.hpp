@@ -20,6 +20,10 @@ namespace burrow::relay {
 // (0 = client, 1 = endpoint) before it is handed on. Unset in the shipped binary.
 using SpliceTap = std::function<void(const std::string& target, int from_side, std::vector<std::uint8_t>& bytes)>;
 void set_splice_tap(SpliceTap tap);
+// Test-only: may change the endpoint key a splice names to the client in
+// ACCEPT (a relay that lies about it). Unset in the shipped binary.
+using AcceptTap = std::function<void(const std::string& target, proto::PeerKey& endpoint_key)>;
+void set_accept_tap(AcceptTap tap);
 
 class Splice : public std::enable_shared_from_this<Splice> {
 public:

@@ -293,7 +293,8 @@ def test_a_tunnel_of_portable_burrows_run_by_a_user_without_root(portable, accou
         assert m.group(2) == keys["vps"], relay.report()
         reach = ["--relay", m.group(1), "--relay-key", m.group(2)]
 
-        endpoint = lab.start("endpoint", *reach, "--name", "lab", "--service", f"echo=127.0.0.1:{echo.port}")
+        endpoint = lab.start("endpoint", *reach, "--name", "lab", "--service", f"echo=127.0.0.1:{echo.port}",
+                             "--allow", keys["laptop"])
         endpoint.wait_for(r"^registered as lab with relay ")
         forward = laptop.start("forward", *reach, "-L", "0:lab:echo")
         port = int(forward.wait_for(r"^forwarding 127\.0\.0\.1:(\d+) -> lab/echo$").group(1))

@@ -244,7 +244,7 @@ def base_env(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
     for name in ("BURROW_HOME", "BURROW_RELAY", "BURROW_TAP_LOG", "BURROW_TAP_TARGET",
-                 "BURROW_TAP_FLIP", "BURROW_TAP_REPLAY", "BURROW_TAP_CUT", "BURROW_TAP_TICKETS"):
+                 "BURROW_TAP_FLIP", "BURROW_TAP_REPLAY", "BURROW_TAP_CUT", "BURROW_TAP_TICKETS", "BURROW_TAP_ACCEPT_KEY"):
         env.pop(name, None)
     return env
 
@@ -284,8 +284,9 @@ def keyring(base_env, tmp_path_factory):
 
 class Keys:
     """Per-test BURROW_HOME directories holding each role's identity as its
-    default id_ed25519. The session roles reuse the keyring's keys; any other
-    role name gets a new key on first use."""
+    default id_ed25519, and an allowed_clients file that lets the `client`
+    role reach every service of an endpoint run with it. The session roles
+    reuse the keyring's keys; any other role name gets a new key on first use."""
 
     def __init__(self, root, base_env, keyring):
         self.root, self.base_env, self.keyring = Path(root), base_env, keyring
@@ -293,10 +294,14 @@ class Keys:
 
     def home(self, role):
         home = self.root / role
+        if role not in self._pub and role != "client":
+            # As an endpoint, every role lets the `client` role reach all its services.
+            home.mkdir(parents=True, exist_ok=True)
+            (home / "allowed_clients").write_text(f"{self.keyring['client'][1]} test client\n")
         if role not in self._pub:
             if role in self.keyring:
                 src, pub = self.keyring[role]
-                home.mkdir(parents=True)
+                home.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, home / "id_ed25519")
                 shutil.copy2(f"{src}.pub", home / "id_ed25519.pub")
             else:
@@ -491,6 +496,7 @@ def make_relay(procs, keys, tmp_path_factory):
         relay = start_relay(procs, "-c", config, env=keys.env(role, **(env or {})),
                             binary=binary, config=config, render=render)
         assert relay.key == keys.pub(role), relay.proc.report()
+        relay.client_roles = list(DEFAULT_CLIENTS if clients is None else clients)
         return relay
     return start
 
@@ -504,10 +510,16 @@ def relay(make_relay):
 def endpoint(procs, keys, request):
     """endpoint({"web": "127.0.0.1:8080", ...}, name="lab", role=name,
     relay=<the relay fixture>, wait=True) -> Proc; runs with the key of
-    `role` (by default the one the relay config grants `name`)."""
+    `role` (by default the one the relay config grants `name`), and allows
+    the client roles the relay was made with (`client` through its
+    allowed_clients file, others with --allow)."""
     def start(service_map, name="lab", role=None, relay=None, wait=True, args=()):
         relay = relay or request.getfixturevalue("relay")
         argv = [*relay.args, "--name", name, *args]
+        # Like the relay, the endpoint lets in the clients the relay's config grants.
+        for client in getattr(relay, "client_roles", ()):
+            if client != "client":
+                argv += ["--allow", keys.pub(client)]
         for svc, target in service_map.items():
             argv += ["--service", f"{svc}={target}"]
         return start_endpoint(procs, *argv, name=name, env=keys.env(role or name), wait=wait)

@@ -160,9 +160,11 @@ def test_known_lists_and_removes_pins(relay, endpoint, http_server, burrow, keys
     assert len(listed) == 2, listed
     assert re.match(rf"relay\s+{re.escape(relay.addr)}\s+SHA256:\S+\s+trusted on first use \(.*known_relays:1\)",
                     listed[0]), listed
-    assert re.match(r"endpoint\s+lab\s+SHA256:\S+\s+trusted on first use \(.*known_endpoints:1\)", listed[1]), listed
+    assert re.match(rf"endpoint\s+lab@{re.escape(relay.addr)}\s+SHA256:\S+\s+trusted on first use "
+                    r"\(.*known_endpoints:1\)", listed[1]), listed
     removed = burrow("known", "rm", "lab", env=env)
-    assert removed.returncode == 0 and "removed 1 pin(s) of lab" in removed.stdout.decode(), describe(removed)
+    assert removed.returncode == 0 and f"removed 1 pin(s) of lab@{relay.addr}" in removed.stdout.decode(), \
+        describe(removed)
     assert len(burrow("known", env=env).stdout.decode().splitlines()) == 1
     missing = burrow("known", "rm", "lab", env=env)
     assert missing.returncode == 1, describe(missing)

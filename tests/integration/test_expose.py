@@ -6,10 +6,14 @@ relay on the VPS, sshd and the endpoint on the GPU box, plain ssh and scp on
 the laptop."""
 import signal
 
-from conftest import COMMAND_TIMEOUT, describe, sha256_file, write_random_file
+from conftest import BURROW, COMMAND_TIMEOUT, describe, run, sha256_file, write_random_file
 pytest_plugins = ["netns"]  # the mknet and rig fixtures (tests/integration/netns.py)
 
 PORT = 2222
+
+
+def run_burrow(args, env):
+    return run([BURROW, *args], env)
 
 
 def expose_toml(laptop_ip):
@@ -21,9 +25,20 @@ def test_exposed_port_carries_plain_ssh_and_scp_and_reload_removes_it(rig, sshd,
     relay = rig.start_relay(extra=expose_toml(laptop_ip))
     relay.proc.wait_for_line(contains=f"port {vps_ip}:{PORT} -> lab/ssh is open", stream="stderr")
     gpu_sshd = rig.sshd(sshd)
-    rig.start_endpoint({"ssh": gpu_sshd.addr})
-
+    endpoint = rig.start_endpoint({"ssh": gpu_sshd.addr})
     ssh = ["ssh", *gpu_sshd.options(), "-p", str(PORT), vps_ip]
+
+    # The relay opens these streams with its own key: the endpoint decides whether it may.
+    result = rig.net.run("laptop", *ssh, "true")
+    assert result.returncode == 255, describe(result)
+    relay_fp = run_burrow(["id", "--fingerprint"], rig.keys.env("relay")).stdout.decode().strip()
+    endpoint.wait_for_line(contains=f"refused: {relay_fp} is not allowed to reach 'ssh' here", stream="stderr")
+    allowed = run_burrow(["endpoint", "allow", rig.keys.pub("relay"), "--service", "ssh"], rig.keys.env("lab"))
+    assert allowed.returncode == 0 and f"allowed {relay_fp} to reach ssh".encode() in allowed.stdout, \
+        describe(allowed)
+    reloaded = run_burrow(["endpoint", "reload"], rig.keys.env("lab"))
+    assert reloaded.returncode == 0 and b"2 client(s) allowed" in reloaded.stdout, describe(reloaded)
+
     result = rig.net.run("laptop", *ssh, "echo", "reached-through-the-relay")
     assert result.returncode == 0 and result.stdout == b"reached-through-the-relay\n", describe(result)
 

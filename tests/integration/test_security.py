@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from clients import digest_reply
-from conftest import (BURROW, COMMAND_TIMEOUT, Recorder, describe, error_lines,
+from conftest import (BURROW, COMMAND_TIMEOUT, TAP_BURROW, Recorder, describe, error_lines,
                       expect_closed_without_data, start_endpoint)
 
 
@@ -188,6 +188,49 @@ def test_endpoint_key_changed_after_first_use(relay, endpoint, burrow, keys, rec
     refused(result, "ENDPOINT KEY CHANGED")
     # The endpoint dials its service before the end-to-end handshake, but no
     # byte of the client's reaches it.
+    assert all(d == b"" for d in recorder.data()), recorder.data()
+
+
+def fingerprint_of(burrow, keys, role):
+    result = burrow("id", "--fingerprint", env=keys.env(role))
+    assert result.returncode == 0, describe(result)
+    return result.stdout.decode().strip()
+
+
+def test_first_use_pins_the_endpoint_key_per_relay_once_proven(relay, endpoint, burrow, keys, digest_server):
+    endpoint({"rec": digest_server.addr})
+    result = burrow("connect", "--strict-endpoint-keys", *relay.args, "lab", "rec", input=b"abc")
+    refused(result, "strict_endpoint_keys")
+    assert not (keys.home("client") / "known_endpoints").exists()
+
+    result = burrow("connect", *relay.args, "lab", "rec", input=b"abc")
+    assert result.returncode == 0 and result.stdout == digest_reply(b"abc"), describe(result)
+    # The fingerprint it prints is the one `burrow id --fingerprint` shows on the endpoint.
+    assert f"it proved key {fingerprint_of(burrow, keys, 'lab')}; trusting it" in result.stderr.decode(), \
+        describe(result)
+    known = (keys.home("client") / "known_endpoints").read_text()
+    assert known.startswith(f"lab@{relay.addr} {keys.pub('lab').split()[0]} {keys.pub('lab').split()[1]}"), known
+    result = burrow("connect", "--strict-endpoint-keys", *relay.args, "lab", "rec", input=b"pinned")
+    assert result.returncode == 0 and result.stdout == digest_reply(b"pinned"), describe(result)
+
+
+def test_a_relay_naming_another_endpoint_key_gets_nothing_pinned_or_through(make_relay, endpoint, burrow, keys,
+                                                                           recorder, tmp_path):
+    """The relay names gpu's key in ACCEPT for lab: the end-to-end handshake
+    fails (lab cannot prove gpu's key), so trust on first use pins nothing,
+    and no byte reaches lab's service."""
+    relay = make_relay(binary=TAP_BURROW, env={"BURROW_TAP_ACCEPT_KEY": keys.pub("gpu")})
+    endpoint({"rec": recorder.addr}, relay=relay)
+    result = burrow("connect", *relay.args, "lab", "rec", input=b"secret\n")
+    assert result.returncode == 1 and result.stdout == b"", describe(result)
+    assert not (keys.home("client") / "known_endpoints").exists(), \
+        (keys.home("client") / "known_endpoints").read_text()
+    assert all(d == b"" for d in recorder.data()), recorder.data()
+    # With lab's key pinned in the config, the lie is refused at ACCEPT.
+    pinned = tmp_path / "client.toml"
+    pinned.write_text(f'relay = "{relay.addr}"\nrelay_key = "{relay.key}"\n\n[endpoints]\nlab = "{keys.pub("lab")}"\n')
+    result = burrow("connect", "-c", pinned, "lab", "rec", input=b"secret\n")
+    refused(result, "refusing")
     assert all(d == b"" for d in recorder.data()), recorder.data()
 
 

@@ -5,6 +5,7 @@
 //   BURROW_TAP_FLIP=N        flip the low bit of the Nth byte (0-based) client -> endpoint
 //   BURROW_TAP_REPLAY=N      send the chunk holding byte N (client -> endpoint) twice
 //   BURROW_TAP_CUT=N         drop every client -> endpoint byte from the Nth on (the FIN still passes)
+//   BURROW_TAP_ACCEPT_KEY=K  name key K (burrow-ed25519 ...) to the client as the endpoint's, in ACCEPT
 //   BURROW_TAP_TICKETS=FILE  append "ID SECRET" (hex) of every resume ticket the relay issues
 #include <algorithm>
 #include <cstdio>
@@ -58,6 +59,14 @@ int main(int argc, char** argv) {
             std::fputc('\n', tickets);
             std::fflush(tickets);
         });
+    }
+    if (const char* fake = std::getenv("BURROW_TAP_ACCEPT_KEY")) {
+        const auto key = burrow::crypto::PublicKey::parse(fake);
+        if (!key) {
+            std::fprintf(stderr, "BURROW_TAP_ACCEPT_KEY: not a key\n");
+            return 2;
+        }
+        burrow::relay::set_accept_tap([k = *key](const std::string&, burrow::proto::PeerKey& named) { named = k.bytes; });
     }
     return burrow::app::main(argc, argv);
 }
