@@ -239,7 +239,10 @@ io::awaitable<void> Endpoint::connect_service(std::shared_ptr<io::Session> sessi
         failure = e.what();
     }
     auto& mux = session->mux();
-    if (session->closed() || !mux.stream_exists(id)) co_return;  // the client gave up meanwhile
+    if (session->closed() || !mux.stream_exists(id)) {  // the client gave up meanwhile
+        if (local) local->reset();  // no end of stream came: the service must not see one
+        co_return;
+    }
     if (!local) {
         spdlog::warn("stream {}: {}", target, failure);
         mux.reject(id, Errc::service_unavailable, failure);

@@ -147,6 +147,7 @@ awaitable<void> StreamPump::download() {
         if (inbox_.empty()) {
             if (peer_fin_) {
                 local_->shutdown_send();
+                peer_end_written_ = true;
                 co_return;
             }
             co_await park(down_wake_, down_waiting_);
@@ -187,7 +188,7 @@ void StreamPump::on_data(std::vector<std::uint8_t>&& bytes) {
         std::vector<std::uint8_t> plain;
         if (auto ec = codec_->decode(bytes, plain)) {
             inbox_.push_back(Chunk{{}, grant});  // so the credit is returned
-            abort("end-to-end: " + ec.message(), proto::Errc::protocol_error, true);
+            abort("end-to-end: " + ec.message(), proto::Errc::protocol_error);
             return;
         }
         collect_codec_output();
@@ -201,7 +202,7 @@ void StreamPump::on_data(std::vector<std::uint8_t>&& bytes) {
 void StreamPump::on_fin() {
     if (codec_) {
         if (auto ec = codec_->on_peer_fin()) {
-            abort("end-to-end: " + ec.message(), proto::Errc::protocol_error, true);
+            abort("end-to-end: " + ec.message(), proto::Errc::protocol_error);
             return;
         }
     }
@@ -219,7 +220,7 @@ void StreamPump::on_writable() {
 
 void StreamPump::on_session_closed(const std::string& why) { abort("session closed: " + why); }
 
-void StreamPump::abort(const std::string& why, proto::Errc code, bool abortive) {
+void StreamPump::abort(const std::string& why, proto::Errc code) {
     if (aborted_ || finished_) return;
     aborted_ = true;
     if (error_.empty()) error_ = why;
@@ -231,10 +232,12 @@ void StreamPump::abort(const std::string& why, proto::Errc code, bool abortive) 
     mux.grant(id_, inbox_grant_, proto::Clock::now());  // discarded bytes still free the session window
     inbox_.clear();
     inbox_grant_ = 0;
-    if (abortive)
-        local_->reset();
-    else
+    // What the local side got of the peer's direction is a prefix unless the
+    // peer's end came and was passed on: only then may it look complete.
+    if (peer_end_written_)
         local_->close();
+    else
+        local_->reset();
     if (up_waiting_) up_wake_.cancel();
     if (down_waiting_) down_wake_.cancel();
     if (!running_) {  // never got going: no coroutine will finish a half

@@ -4,6 +4,13 @@
 // stream may send, and grants the peer credit only for bytes written locally.
 // EOF on the local side becomes FIN; FIN from the peer becomes shutdown_send.
 // An optional StreamCodec (end-to-end encryption) sits in between.
+//
+// The local side gets an end of stream only for the peer's whole direction:
+// its FIN (which the codec accepts only after the end-of-stream record) with
+// every byte before it written locally. A stream that ends any other way (a
+// RESET, the session closing, a local error, bytes that fail end to end)
+// resets the local connection, so a prefix never looks complete
+// (docs/PROTOCOL.md §4.6).
 #include <functional>
 #include <memory>
 #include <optional>
@@ -67,8 +74,9 @@ private:
     awaitable<void> park(asio::steady_timer& timer, bool& waiting);
     void collect_codec_output();
     bool drain_outbox();  // true when the outbox is empty
-    // `abortive`: the local side sees a reset, not an end of stream (bytes known to be bad or cut short).
-    void abort(const std::string& why, proto::Errc code = proto::Errc::cancelled, bool abortive = false);
+    // Ends the stream with RESET. The local connection is reset too, unless the
+    // peer's whole direction was written to it already (then it keeps that end).
+    void abort(const std::string& why, proto::Errc code = proto::Errc::cancelled);
     void finish_half();
 
     std::shared_ptr<Session> session_;
@@ -85,6 +93,7 @@ private:
     bool up_waiting_ = false;
     bool down_waiting_ = false;
     bool peer_fin_ = false;
+    bool peer_end_written_ = false;  // the peer's whole direction, then shutdown_send, went to the local side
     bool aborted_ = false;
     bool finished_ = false;
     bool running_ = false;
