@@ -509,12 +509,6 @@ std::string local_time(std::uint64_t seconds) {
     return text;
 }
 
-std::string joined(const std::vector<std::string>& names, const char* separator) {
-    std::string out;
-    for (const auto& n : names) out += (out.empty() ? "" : separator) + n;
-    return out;
-}
-
 // Names and addresses hold no character JSON must escape (proto/control.cpp checks them).
 std::string json_list(const std::vector<std::string>& names) {
     std::string out = "[";
@@ -539,8 +533,8 @@ void print_details(const proto::DetailsReply& reply, bool json) {
                       e.online ? "online" : "offline",
                       ((e.online ? "since " : "last seen ") + local_time(e.since)).c_str(),
                       e.address.empty() ? "-" : e.address.c_str(),
-                      e.services.empty() ? "-" : joined(e.services, ",").c_str(),
-                      e.wakers.empty() ? "" : ("wake via " + joined(e.wakers, ",")).c_str());
+                      e.services.empty() ? "-" : relay::joined(e.services, ",").c_str(),
+                      e.wakers.empty() ? "" : ("wake via " + relay::joined(e.wakers, ",")).c_str());
         std::string text = line;
         while (!text.empty() && text.back() == ' ') text.pop_back();
         say(text);
@@ -561,7 +555,7 @@ int run_list(const ClientArgs& args, bool long_form, bool json) {
     const auto reply = run_to_end(client::list_endpoints(options));
     if (reply.endpoints.empty())
         std::fprintf(stderr, "no endpoint you may open is online at relay %s\n", options.relay.str().c_str());
-    for (const auto& e : reply.endpoints) say(e.name + (e.services.empty() ? "" : " " + joined(e.services, " ")));
+    for (const auto& e : reply.endpoints) say(e.name + (e.services.empty() ? "" : " " + relay::joined(e.services, " ")));
     return 0;
 }
 

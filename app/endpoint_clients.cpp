@@ -7,6 +7,7 @@
 #include "app/keys.hpp"
 #include "crypto/key_files.hpp"
 #include "proto/control.hpp"
+#include "relay/status.hpp"
 
 namespace burrow::app {
 
@@ -21,12 +22,6 @@ std::vector<std::string> checked_services(const std::vector<std::string>& names,
         if (!proto::is_valid_name(n)) throw ConfigError(where + ": '" + n + "' is not a service name");
         out.push_back(n);
     }
-    return out;
-}
-
-std::string joined(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
     return out;
 }
 
@@ -69,7 +64,7 @@ void log_endpoint_clients(const endpoint::ClientList& clients, const std::string
     }
     for (const auto& c : clients.clients())
         spdlog::info("client {} may reach {} ({})", clients.describe(c.key),
-                     c.services.empty() ? std::string("every service") : joined(c.services), c.origin);
+                     c.services.empty() ? std::string("every service") : relay::joined(c.services, ", "), c.origin);
 }
 
 int run_endpoint_allow(const AllowArgs& args) {
@@ -89,7 +84,7 @@ int run_endpoint_allow(const AllowArgs& args) {
     const auto services = checked_services(args.services, "--service");
     crypto::append_line(path, endpoint::allowed_client_line(*key, services, comment) + "\n");
     std::printf("allowed %s to reach %s (in %s); `burrow endpoint reload` makes a running endpoint take it\n",
-                key->fingerprint().c_str(), services.empty() ? "every service" : joined(services).c_str(),
+                key->fingerprint().c_str(), services.empty() ? "every service" : relay::joined(services, ", ").c_str(),
                 path.c_str());
     return 0;
 }

@@ -20,6 +20,15 @@ std::string_view handshake_failure_name(HandshakeFailure f) {
     return names.at(static_cast<std::size_t>(f));
 }
 
+std::string joined(const std::vector<std::string>& items, std::string_view separator) {
+    std::string out;
+    for (const auto& s : items) {
+        if (!out.empty()) out += separator;
+        out += s;
+    }
+    return out;
+}
+
 std::string format_bytes(std::uint64_t bytes) {
     static constexpr std::array<const char*, 5> units{"kB", "MB", "GB", "TB", "PB"};
     if (bytes < 1000) return std::to_string(bytes) + " B";

@@ -81,6 +81,9 @@ namespace burrow::relay {
 
 // "1.5 MB", "312 B" (powers of 1000, as network tools count).
 std::string format_bytes(std::uint64_t bytes);
+
+// "a, b, c" (or with another separator); "" for none.
+std::string joined(const std::vector<std::string>& items, std::string_view separator);
 // "3d 4h", "2h 5m", "4m 10s", "12s".
 std::string format_duration(std::int64_t seconds);
 // Seconds since the epoch, now.

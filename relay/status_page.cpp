@@ -23,12 +23,6 @@ std::string cell(std::string_view text, std::string_view cls = {}) {
     return cls.empty() ? "<td>" + escape(text) + "</td>" : "<td class=\"" + std::string(cls) + "\">" + escape(text) + "</td>";
 }
 
-std::string joined(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
-    return out;
-}
-
 std::string state(const SessionStatus& s) { return s.suspended ? "resuming" : "online"; }
 
 std::string since(const SessionStatus& s, std::int64_t now) {
@@ -84,7 +78,7 @@ std::string status_html(const RelayStatus& status) {
         h += "<table><tr><th>name</th><th>state</th><th>services</th><th>online since</th><th>address</th>" +
              traffic_heads + "<th>key</th></tr>\n";
         for (const auto& e : status.endpoints)
-            h += "<tr>" + cell(e.name) + cell(state(e), state(e)) + cell(joined(e.services)) + cell(since(e, status.now)) +
+            h += "<tr>" + cell(e.name) + cell(state(e), state(e)) + cell(joined(e.services, ", ")) + cell(since(e, status.now)) +
                  cell(e.address) + traffic_cells(e.traffic) + cell(e.fingerprint, "fp") + "</tr>\n";
         h += "</table>\n";
     }

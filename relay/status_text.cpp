@@ -25,12 +25,6 @@ std::string text_table(const std::vector<std::vector<std::string>>& rows) {
 
 namespace {
 
-std::string joined(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& s : items) out += (out.empty() ? "" : ",") + s;
-    return out.empty() ? "-" : out;
-}
-
 std::string streams(const Traffic& t) { return std::to_string(t.streams_open) + "/" + std::to_string(t.streams_opened); }
 
 }  // namespace
@@ -51,7 +45,7 @@ std::string status_text(const RelayStatus& s) {
             {"ENDPOINT", "STATE", "FOR", "ADDRESS", "SERVICES", "STREAMS", "TO ENDPOINT", "TO CLIENT"}};
         for (const auto& e : s.endpoints)
             rows.push_back({e.name, e.suspended ? "resuming" : "online", format_duration(s.now - e.since), e.address,
-                            joined(e.services), streams(e.traffic), format_bytes(e.traffic.bytes_to_endpoint),
+                            e.services.empty() ? "-" : joined(e.services, ","), streams(e.traffic), format_bytes(e.traffic.bytes_to_endpoint),
                             format_bytes(e.traffic.bytes_to_client)});
         out += text_table(rows);
     }

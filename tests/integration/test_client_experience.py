@@ -160,7 +160,7 @@ def test_ssh_through_connect_leaves_no_session_to_resume(relay, endpoint, sshd, 
     for _ in range(10):
         done = run(sshd.ssh_argv("true", relay=relay), burrow_env)
         assert done.returncode == 0, describe(done)
-    relay.proc.wait_for_lines(contains="ended: closed by the peer", n=10, stream="stderr")
+    relay.proc.wait_for_lines(contains="ended: closed by the peer", n=10, stream="stderr", timeout=COMMAND_TIMEOUT)
     text = "\n".join(relay.proc.lines["stderr"])
     assert "waiting up to 60 s to resume" not in text, relay.proc.report()
 
