@@ -107,6 +107,14 @@ int main(int argc, char** argv) {
         "the control socket `burrow endpoint reload` uses (default ~/.config/burrow/endpoint.sock)");
     endpoint_cmd->add_option("--allow", endpoint.allow,
                              "a client key that may reach every service (repeatable; see also burrow endpoint allow)");
+    endpoint_cmd->add_flag("--upnp", endpoint.upnp,
+                           "have the LAN's router map a public port to the direct listener (UPnP), so that "
+                           "clients can skip the relay");
+    endpoint_cmd->add_option("--direct-listen", endpoint.direct_listen,
+                             "address of the direct listener, HOST:PORT (default 0.0.0.0:7444 with --upnp or --advertise)");
+    endpoint_cmd->add_option("--advertise", endpoint.advertise,
+                             "HOST:PORT where clients reach the direct listener, e.g. a port you forwarded by hand "
+                             "(repeatable)");
     ReloadArgs endpoint_reload;
     auto* endpoint_reload_cmd = add_reload_command(*endpoint_cmd, "endpoint", endpoint_reload);
     AllowArgs allow;

@@ -38,6 +38,8 @@ io::HostPort address(const std::string& text, const std::string& what, bool allo
     return *hp;
 }
 
+constexpr std::uint16_t kDefaultDirectPort = 7444;
+
 io::HostPort relay_address(const std::string& text) {
     auto hp = io::parse_host_port_or(text, io::kDefaultRelayPort);
     if (!hp) throw UsageError("relay '" + text + "' is not HOST or HOST:PORT");
@@ -393,6 +395,20 @@ io::ControlReply reload_endpoint(const EndpointArgs& args, endpoint::Endpoint& e
 
 }  // namespace
 
+endpoint::DirectOptions direct_options(const EndpointArgs& args, const EndpointFile& file) {
+    endpoint::DirectOptions direct;
+    direct.upnp = args.upnp || file.upnp;
+    direct.advertise = !args.advertise.empty() ? args.advertise : file.direct_advertise;
+    for (const auto& a : direct.advertise)
+        if (!proto::is_valid_candidate(a)) throw UsageError("--advertise '" + a + "': expected HOST:PORT");
+    const std::string listen = !args.direct_listen.empty() ? args.direct_listen : file.direct_listen.value_or("");
+    if (!listen.empty())
+        direct.listen = address(listen, "direct listener", true);
+    else if (direct.upnp || !direct.advertise.empty())
+        direct.listen = io::HostPort{"0.0.0.0", kDefaultDirectPort};
+    return direct;
+}
+
 int run_endpoint(const EndpointArgs& args) {
     EndpointFile file;
     if (!args.config.empty()) file = load_endpoint_file(args.config);
@@ -407,6 +423,7 @@ int run_endpoint(const EndpointArgs& args) {
     options.trust = relay_trust(args.relay_key, file.relay_key, args.config);
     options.services = endpoint_services(args, file);
     options.clients = load_endpoint_clients(args, file);
+    options.direct = direct_options(args, file);
     auto identity = load_or_create_identity(!args.key.empty() ? args.key : file.key_file.value_or(""));
     spdlog::info("endpoint '{}' with key {}", options.name, identity.public_key().fingerprint());
     log_endpoint_clients(options.clients, allowed_clients_path(file));
@@ -523,18 +540,21 @@ void print_details(const proto::DetailsReply& reply, bool json) {
             out += std::string(out.size() > 1 ? ",\n " : "") + "{\"name\":\"" + e.name + "\",\"online\":" +
                    (e.online ? "true" : "false") + ",\"" + (e.online ? "online_since" : "last_seen") +
                    "\":" + std::to_string(e.since) + ",\"address\":\"" + e.address +
-                   "\",\"services\":" + json_list(e.services) + ",\"wake_via\":" + json_list(e.wakers) + "}";
+                   "\",\"services\":" + json_list(e.services) + ",\"direct\":" + json_list(e.candidates) +
+                   ",\"wake_via\":" + json_list(e.wakers) + "}";
         say(out + "]");
         return;
     }
     for (const auto& e : reply.endpoints) {
         char line[512];
+        std::string extra;
+        if (!e.candidates.empty()) extra = "direct " + relay::joined(e.candidates, ",");
+        if (!e.wakers.empty()) extra += (extra.empty() ? "" : "  ") + ("wake via " + relay::joined(e.wakers, ","));
         std::snprintf(line, sizeof line, "%-16s %-8s %-31s %-18s %-24s %s", e.name.c_str(),
                       e.online ? "online" : "offline",
                       ((e.online ? "since " : "last seen ") + local_time(e.since)).c_str(),
                       e.address.empty() ? "-" : e.address.c_str(),
-                      e.services.empty() ? "-" : relay::joined(e.services, ",").c_str(),
-                      e.wakers.empty() ? "" : ("wake via " + relay::joined(e.wakers, ",")).c_str());
+                      e.services.empty() ? "-" : relay::joined(e.services, ",").c_str(), extra.c_str());
         std::string text = line;
         while (!text.empty() && text.back() == ' ') text.pop_back();
         say(text);

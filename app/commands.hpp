@@ -24,6 +24,9 @@ struct EndpointArgs {
     std::vector<std::string> services;  // NAME=HOST:PORT
     std::vector<std::string> allow;     // client keys that may reach every service
     std::string control_socket;
+    bool upnp = false;                      // --upnp
+    std::string direct_listen;              // --direct-listen
+    std::vector<std::string> advertise;     // --advertise
 };
 struct ClientArgs {
     std::string config;

@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "proto/control.hpp"
+
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -218,7 +220,8 @@ RelayFile load_relay_file(const std::string& path) {
 
 EndpointFile load_endpoint_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"name", "relay", "relay_key", "key", "control_socket", "allowed_clients", "services", "clients"},
+    reject_unknown(doc, {"name", "relay", "relay_key", "key", "control_socket", "allowed_clients", "services", "clients",
+                         "upnp", "direct_listen", "direct_advertise"},
                    "an endpoint config");
     EndpointFile out;
     out.name = get_string(doc, "name");
@@ -227,6 +230,17 @@ EndpointFile load_endpoint_file(const std::string& path) {
     out.key_file = file_path(doc, "key", path);
     out.control_socket = file_path(doc, "control_socket", path);
     out.allowed_clients = file_path(doc, "allowed_clients", path);
+    if (const auto* upnp = get(doc, "upnp")) {
+        if (!upnp->is_boolean()) throw ConfigError(where(*upnp) + ": 'upnp' must be true or false");
+        out.upnp = upnp->as_boolean();
+    }
+    out.direct_listen = get_string(doc, "direct_listen");
+    if (const auto* advertise = get(doc, "direct_advertise")) {
+        out.direct_advertise = string_list(*advertise, "'direct_advertise'");
+        for (const auto& a : out.direct_advertise)
+            if (!proto::is_valid_candidate(a))
+                throw ConfigError(where(*advertise) + ": '" + a + "' in 'direct_advertise' is not HOST:PORT");
+    }
     if (const auto* list = get(doc, "clients")) {
         for (const auto& c : get_array(*list, "[[clients]]")) {
             need_table(c, "each [[clients]] entry");

@@ -78,6 +78,9 @@ struct EndpointFile {
     std::optional<std::string> allowed_clients;  // the file `burrow endpoint allow` writes; resolved like key
     std::map<std::string, ServiceEntry> services;
     std::vector<AllowedClientEntry> clients;
+    bool upnp = false;                            // map a public port to the direct listener
+    std::optional<std::string> direct_listen;     // "host:port" of the direct listener
+    std::vector<std::string> direct_advertise;    // candidates of the user's own
 };
 
 struct ClientFile {

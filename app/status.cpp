@@ -51,11 +51,12 @@ std::string forward_text(const client::ForwardStatus& s) {
     std::string out = "forward (pid " + std::to_string(s.pid) + "): relay " + s.relay + " " + s.session;
     if (s.since > 0) out += " for " + relay::format_duration(s.now - s.since);
     if (!s.detail.empty()) out += ": " + s.detail;
-    std::vector<std::vector<std::string>> rows{{"LISTEN", "TARGET", "STATE", "OPEN", "TOTAL", "SENT", "RECEIVED"}};
+    std::vector<std::vector<std::string>> rows{
+        {"LISTEN", "TARGET", "STATE", "PATH", "OPEN", "TOTAL", "SENT", "RECEIVED"}};
     for (const auto& f : s.forwards)
-        rows.push_back({f.listen, f.target, f.state.empty() ? "-" : f.state, std::to_string(f.connections_open),
-                        std::to_string(f.connections), relay::format_bytes(f.bytes_sent),
-                        relay::format_bytes(f.bytes_received)});
+        rows.push_back({f.listen, f.target, f.state.empty() ? "-" : f.state, f.path.empty() ? "-" : f.path,
+                        std::to_string(f.connections_open), std::to_string(f.connections),
+                        relay::format_bytes(f.bytes_sent), relay::format_bytes(f.bytes_received)});
     return out + "\n" + relay::text_table(rows);
 }
 

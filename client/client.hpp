@@ -87,6 +87,7 @@ std::string describe_target_check(const std::string& endpoint, const std::string
 
 class ClientPeer;
 class PendingRequests;
+struct DirectSession;
 
 // `burrow forward`: listens on every -L at once and keeps a session to the
 // relay up for as long as it runs, re-dialing with backoff (like autossh).
@@ -119,6 +120,12 @@ private:
                                      std::string& why);
     io::awaitable<std::optional<proto::CheckReply>> check(std::vector<std::string> targets);
     std::shared_ptr<ClientPeer> make_peer();
+    // The direct path to `endpoint`: asks the relay for its candidates and
+    // dials them, unless a direct session is up or was tried lately.
+    io::awaitable<void> try_direct(std::string endpoint);
+    void maybe_try_direct(const std::string& endpoint);
+    // A direct session to `endpoint` that takes new streams now, or null.
+    std::shared_ptr<io::Session> direct_session(const std::string& endpoint) const;
     io::awaitable<void> wait_for_change(std::chrono::steady_clock::time_point until);
     void notify();  // the session's state changed: wake who waits for it
 
@@ -136,6 +143,12 @@ private:
     std::map<std::string, proto::TargetStatus> statuses_;  // by target, as last checked on this session
     std::unique_ptr<PendingRequests> requests_;             // CHECKs asked; answers come in order
     std::vector<asio::steady_timer*> waiters_;
+    struct Direct {
+        std::shared_ptr<DirectSession> link;  // up, or null
+        bool trying = false;
+        std::chrono::steady_clock::time_point next_try{};
+    };
+    std::map<std::string, Direct> direct_;  // by endpoint
     asio::steady_timer pause_;
 };
 

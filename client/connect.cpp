@@ -3,15 +3,47 @@
 #include <csignal>
 
 #include "client/client.hpp"
+#include "client/control_channel.hpp"
+#include "client/direct_path.hpp"
 #include "client/relay_link.hpp"
 #include "io/stream_pump.hpp"
 
 namespace burrow::client {
 
+namespace {
+
+// The endpoint's direct path, if the relay names one and it answers in time.
+io::awaitable<std::optional<DirectSession>> direct_path(const ClientOptions& options, io::Session& relay,
+                                                        PendingRequests& requests, std::string endpoint) {
+    proto::ControlMessage request = proto::DirectRequest{endpoint};
+    const auto answer = co_await requests.ask(relay, std::move(request), std::chrono::seconds(5));
+    const auto* reply = answer ? std::get_if<proto::DirectReply>(&*answer) : nullptr;
+    if (!reply || reply->candidates.empty()) co_return std::nullopt;
+    std::string why;
+    auto link = co_await open_direct_session(options, *reply, std::make_shared<ClientPeer>(), kDirectDialTimeout, why);
+    if (link)
+        spdlog::info("{}: direct path to {} (the relay is bypassed)", endpoint, link->candidate);
+    else
+        spdlog::info("{}: no direct path ({}): through the relay", endpoint, why);
+    co_return link;
+}
+
+}  // namespace
+
 io::awaitable<std::string> connect_stdio(ClientOptions options, std::string target) {
     const std::string endpoint = target.substr(0, target.find('/'));
     auto ex = co_await asio::this_coro::executor;
-    auto session = co_await open_relay_session(options, std::make_shared<ClientPeer>());
+    auto requests = std::make_shared<PendingRequests>();
+    auto relay_peer = std::make_shared<ClientPeer>();
+    relay_peer->on_message = [requests](proto::ControlMessage&& msg) { requests->answer(std::move(msg)); };
+    relay_peer->on_end = [requests](const std::string&) { requests->fail_all(); };
+    auto session = co_await open_relay_session(options, relay_peer);
+    std::optional<proto::PeerKey> direct_key;  // the endpoint's, as the direct TLS handshake proved it
+    if (auto link = co_await direct_path(options, *session, *requests, endpoint)) {
+        session->close("the direct path is taken");
+        session = link->session;
+        direct_key = link->key.bytes;
+    }
     const proto::StreamId id = session->mux().open(target);
     if (id == 0) co_return "the relay session takes no new streams";
     asio::steady_timer finished(ex, asio::steady_timer::time_point::max());
@@ -24,7 +56,7 @@ io::awaitable<std::string> connect_stdio(ClientOptions options, std::string targ
                                                      finished.cancel();
                                                  });
     pump->set_codec_factory([&](const std::optional<proto::PeerKey>& key, std::string& err) {
-        return make_client_codec(options, endpoint, target, key, err);
+        return make_client_codec(options, endpoint, target, direct_key ? direct_key : key, err);
     });
     pump->start(false);
     session->flush();

@@ -4,6 +4,7 @@
 
 #include "client/client.hpp"
 #include "client/control_channel.hpp"
+#include "client/direct_path.hpp"
 #include "client/relay_link.hpp"
 #include "io/backoff.hpp"
 #include "io/stream_pump.hpp"
@@ -26,6 +27,9 @@ constexpr auto kWaitForSession = std::chrono::seconds(10);
 constexpr auto kCheckAgain = std::chrono::seconds(1);      // while a target's endpoint is offline
 constexpr auto kCheckDeadline = std::chrono::seconds(10);  // for the relay's answer
 constexpr auto kMaxRetryDelay = std::chrono::milliseconds(8000);
+constexpr auto kDirectRetry = std::chrono::seconds(30);  // after a direct path failed or broke
+// A direct session this long without a byte (its pings go every 2 s) takes no new streams.
+constexpr auto kDirectSilent = std::chrono::milliseconds(3000);
 
 std::string joined(const std::vector<std::string>& names) {
     std::string out;
@@ -101,6 +105,8 @@ void Forwarder::stop() {
     stopped_ = true;
     drain();
     if (session_) session_->close("forward stopping");
+    for (auto& [name, d] : direct_)
+        if (d.link) d.link->session->close("forward stopping");
     pause_.cancel();
     notify();
 }
@@ -112,9 +118,86 @@ void Forwarder::drain() {
     }
 }
 
-bool Forwarder::idle() const { return !session_ || session_->closed() || session_->mux().stream_count() == 0; }
+bool Forwarder::idle() const {
+    for (const auto& [name, d] : direct_)
+        if (d.link && !d.link->session->closed() && d.link->session->mux().stream_count() > 0) return false;
+    return !session_ || session_->closed() || session_->mux().stream_count() == 0;
+}
 
-bool Forwarder::finished() const { return !session_ || session_->finished(); }
+bool Forwarder::finished() const {
+    for (const auto& [name, d] : direct_)
+        if (d.link && !d.link->session->finished()) return false;
+    return !session_ || session_->finished();
+}
+
+std::shared_ptr<io::Session> Forwarder::direct_session(const std::string& endpoint) const {
+    const auto it = direct_.find(endpoint);
+    if (it == direct_.end() || !it->second.link) return nullptr;
+    const auto& s = it->second.link->session;
+    if (s->closed() || s->mux().peer_going_away() || s->silent_for() > kDirectSilent) return nullptr;
+    return s;
+}
+
+void Forwarder::maybe_try_direct(const std::string& endpoint) {
+    const auto& d = direct_[endpoint];
+    if (stopped_ || d.trying || (d.link && !d.link->session->closed()) || Clock::now() < d.next_try) return;
+    asio::co_spawn(ex_, try_direct(endpoint), [endpoint](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            spdlog::error("{}: direct path: {}", endpoint, ex.what());
+        }
+    });
+}
+
+io::awaitable<void> Forwarder::try_direct(std::string endpoint) {
+    auto self = shared_from_this();
+    direct_[endpoint].trying = true;
+    const auto session = session_;
+    std::optional<proto::ControlMessage> answer;
+    if (session && !session->closed()) {
+        proto::ControlMessage request = proto::DirectRequest{endpoint};
+        answer = co_await requests_->ask(*session, std::move(request), kCheckDeadline);
+    }
+    const auto* reply = answer ? std::get_if<proto::DirectReply>(&*answer) : nullptr;
+    std::optional<DirectSession> link;
+    std::string why;
+    if (reply && !reply->candidates.empty()) {
+        auto peer = std::make_shared<ClientPeer>();
+        const std::weak_ptr<Forwarder> weak = weak_from_this();
+        peer->on_end = [weak, endpoint](const std::string& end) {
+            const auto self = weak.lock();
+            if (!self || self->stopped_) return;
+            auto& d = self->direct_[endpoint];
+            if (d.link)
+                spdlog::warn("{}: direct path to {} closed ({}): new connections go through the relay", endpoint,
+                             d.link->candidate, end);
+            d.link.reset();
+            d.next_try = Clock::now() + kDirectRetry;
+            self->notify();
+        };
+        peer->on_going_away = [weak] {
+            if (auto self = weak.lock()) self->notify();
+        };
+        link = co_await open_direct_session(options_, *reply, peer, kDirectDialTimeout, why);
+    }
+    auto& d = direct_[endpoint];
+    d.trying = false;
+    if (link && !stopped_) {
+        spdlog::info("{}: direct path to {} (the relay is bypassed; key {})", endpoint, link->candidate,
+                     link->key.fingerprint());
+        d.link = std::make_shared<DirectSession>(std::move(*link));
+    } else {
+        if (link) link->session->close("forward stopping");
+        if (reply && !reply->candidates.empty())
+            spdlog::info("{}: no direct path ({}): through the relay", endpoint, why);
+        else
+            spdlog::debug("{}: no direct candidates: through the relay", endpoint);
+        d.next_try = Clock::now() + kDirectRetry;
+    }
+    notify();
+}
 
 void Forwarder::notify() {
     for (auto* waiter : waiters_) waiter->cancel();
@@ -175,6 +258,8 @@ io::awaitable<void> Forwarder::keep_connected() {
             statuses_.clear();
             notify();
             co_await check_targets_at_start();
+            for (const auto& spec : specs_)
+                if (statuses_[spec.target()] == proto::TargetStatus::ok) maybe_try_direct(spec.endpoint);
             if (!session_->closed()) {  // admitted (a refusal closes the session at once)
                 if (!refusal_.empty() || !last_failure_.empty()) spdlog::info("connected to relay {}", relay);
                 refusal_.clear();
@@ -324,11 +409,22 @@ io::awaitable<void> Forwarder::serve(io::tcp::socket socket, std::size_t index) 
     const std::string from = local->describe();
     const auto until = Clock::now() + kWaitForSession;
     std::string why;
-    auto s = co_await usable_session(until, why);
-    if (s && !co_await target_ready(spec, until, why)) s = nullptr;
-    if (s && (s->closed() || s->suspended())) s = co_await usable_session(until, why);  // changed while checking
+    // A direct path being tried is worth a few seconds' wait: it carries the stream faster.
+    const auto direct_wait = std::min(until, Clock::now() + kDirectDialTimeout + std::chrono::seconds(1));
+    while (direct_[spec.endpoint].trying && !stopped_ && Clock::now() < direct_wait) co_await wait_for_change(direct_wait);
+    auto s = direct_session(spec.endpoint);
+    std::optional<proto::PeerKey> direct_key;  // the endpoint's, as the direct TLS handshake proved it
+    if (s) {
+        direct_key = direct_[spec.endpoint].link->key.bytes;
+        spdlog::debug("{} (from {}): direct", target, from);
+    } else {
+        s = co_await usable_session(until, why);
+        if (s && !co_await target_ready(spec, until, why)) s = nullptr;
+        if (s && (s->closed() || s->suspended())) s = co_await usable_session(until, why);  // changed while checking
+        if (s) maybe_try_direct(spec.endpoint);
+    }
     const proto::StreamId id = s ? s->mux().open(target) : 0;
-    if (s && id == 0) why = "the relay session takes no new streams";
+    if (s && id == 0) why = "the session takes no new streams";
     if (id == 0) {
         spdlog::warn("{} (from {}): connection reset: {}", target, from, why);
         local->reset();
@@ -340,8 +436,9 @@ io::awaitable<void> Forwarder::serve(io::tcp::socket socket, std::size_t index) 
         spdlog::warn("{} (from {}): {}", target, from, err);
         if (auto fwd = weak.lock()) fwd->statuses_.erase(target);  // asked again for the next connection
     });
-    pump->set_codec_factory([self, spec, target](const std::optional<proto::PeerKey>& key, std::string& error) {
-        return make_client_codec(self->options_, spec.endpoint, target, key, error);
+    pump->set_codec_factory([self, spec, target, direct_key](const std::optional<proto::PeerKey>& key,
+                                                             std::string& error) {
+        return make_client_codec(self->options_, spec.endpoint, target, direct_key ? direct_key : key, error);
     });
     pump->count_into(traffic_[index]);
     pump->start(false);
@@ -378,8 +475,10 @@ ForwardStatus Forwarder::status() const {
                 case proto::TargetStatus::not_granted: state = "not granted"; break;
             }
         }
+        const auto direct = direct_.find(spec.endpoint);
+        const bool up = direct != direct_.end() && direct->second.link && direct_session(spec.endpoint);
         out.forwards.push_back({spec.bind.str(), spec.target(), state, t.connections_open, t.connections, t.bytes_sent,
-                                t.bytes_received});
+                                t.bytes_received, up ? "direct " + direct->second.link->candidate : "relay"});
     }
     return out;
 }

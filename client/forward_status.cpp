@@ -17,7 +17,8 @@ std::string forward_status_json(const ForwardStatus& s) {
                             {"connections_open", f.connections_open},
                             {"connections", f.connections},
                             {"bytes_sent", f.bytes_sent},
-                            {"bytes_received", f.bytes_received}});
+                            {"bytes_received", f.bytes_received},
+                            {"path", f.path}});
     return json{{"role", "forward"}, {"pid", s.pid},     {"relay", s.relay}, {"session", s.session},
                 {"detail", s.detail}, {"since", s.since}, {"now", s.now},     {"forwards", forwards}}
         .dump();
@@ -38,7 +39,7 @@ ForwardStatus parse_forward_status_json(const std::string& text) {
             s.forwards.push_back({f.at("listen").get<std::string>(), f.at("target").get<std::string>(),
                                   f.at("state").get<std::string>(), f.at("connections_open").get<std::uint64_t>(),
                                   f.at("connections").get<std::uint64_t>(), f.at("bytes_sent").get<std::uint64_t>(),
-                                  f.at("bytes_received").get<std::uint64_t>()});
+                                  f.at("bytes_received").get<std::uint64_t>(), f.value("path", "")});
         return s;
     } catch (const json::exception& e) {
         throw std::runtime_error(std::string("malformed forward status: ") + e.what());

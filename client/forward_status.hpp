@@ -17,6 +17,7 @@ struct ForwardStatus {
         std::uint64_t connections = 0;
         std::uint64_t bytes_sent = 0;
         std::uint64_t bytes_received = 0;
+        std::string path;  // how new connections go: "relay" or "direct HOST:PORT"
     };
     int pid = 0;
     std::string relay;

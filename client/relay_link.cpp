@@ -22,8 +22,13 @@ void ClientPeer::on_control(io::Session&, proto::ControlMessage&& msg) {
     if (on_message) on_message(std::move(msg));
 }
 
-void ClientPeer::on_goaway(io::Session&, proto::Errc code, const std::string&) {
+void ClientPeer::on_ready(io::Session&) {
+    if (on_hello) on_hello();
+}
+
+void ClientPeer::on_goaway(io::Session&, proto::Errc code, const std::string& reason) {
     goaway = code;
+    goaway_reason = reason;
     if (on_going_away) on_going_away();
 }
 

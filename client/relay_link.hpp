@@ -18,8 +18,11 @@ public:
     std::function<void(io::Session&)> on_suspend;  // set by open_relay_session: resumes
     std::function<void()> on_resume;
     std::function<void()> on_going_away;
+    std::function<void()> on_hello;     // the peer's HELLO came: the session is up
     std::optional<proto::Errc> goaway;  // the code of the peer's GOAWAY, once one came
+    std::string goaway_reason;
 
+    void on_ready(io::Session&) override;
     void on_stream_opened(io::Session& s, proto::StreamId id, const std::string&,
                           const std::optional<proto::PeerKey>&) override;
     void on_control(io::Session&, proto::ControlMessage&& msg) override;

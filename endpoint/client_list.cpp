@@ -14,6 +14,10 @@ bool ClientList::admits(const crypto::PublicKey& key, std::string_view service) 
     });
 }
 
+bool ClientList::admits_some(const crypto::PublicKey& key) const {
+    return std::any_of(clients_.begin(), clients_.end(), [&](const AllowedClient& c) { return c.key == key; });
+}
+
 std::string ClientList::describe(const crypto::PublicKey& key) const {
     for (const auto& c : clients_)
         if (c.key == key && !c.label.empty()) return c.label + " (" + key.fingerprint() + ")";

@@ -26,6 +26,8 @@ public:
     explicit ClientList(std::vector<AllowedClient> clients) : clients_(std::move(clients)) {}
 
     bool admits(const crypto::PublicKey& key, std::string_view service) const;
+    // May `key` reach any service here? (A direct session is refused otherwise.)
+    bool admits_some(const crypto::PublicKey& key) const;
     // "label (SHA256:...)" or the fingerprint alone.
     std::string describe(const crypto::PublicKey& key) const;
     bool empty() const noexcept { return clients_.empty(); }

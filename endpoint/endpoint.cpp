@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "endpoint/direct_listener.hpp"
+#include "endpoint/port_mapper.hpp"
 #include "io/backoff.hpp"
 #include "io/session.hpp"
 #include "io/e2e_codec.hpp"
@@ -63,6 +67,8 @@ public:
             spdlog::info("registered as '{}' with relay {}", o->options_.name, o->options_.relay.str());
             // Where it sits, so that the relay can have it woken, or have it wake others.
             s.mux().send_control(proto::LanInfo{io::lan_interfaces()});
+            if (auto candidates = o->direct_candidates(); !candidates.empty())
+                s.mux().send_control(proto::DirectInfo{std::move(candidates)});
             s.flush();
             if (o->on_registered_) o->on_registered_();
         } else if (const auto* order = std::get_if<proto::WakeOrder>(&msg)) {
@@ -112,6 +118,7 @@ Endpoint::Endpoint(asio::any_io_executor ex, EndpointOptions options, crypto::Id
 Endpoint::~Endpoint() = default;
 
 void Endpoint::start() {
+    start_direct();
     asio::co_spawn(ex_, [self = shared_from_this()] { return self->keep_connected(); }, [](std::exception_ptr e) {
         if (!e) return;
         try {
@@ -124,12 +131,16 @@ void Endpoint::start() {
 
 void Endpoint::stop() {
     stopped_ = true;
+    if (direct_) direct_->stop();
+    if (mapper_) mapper_->stop();  // removes the router's mapping before the process ends
     closing_ = session_;
     if (session_) session_->close("endpoint stopping");
     session_done_.cancel();
 }
 
-bool Endpoint::finished() const { return !closing_ || closing_->finished(); }
+bool Endpoint::finished() const {
+    return (!closing_ || closing_->finished()) && (!direct_ || direct_->finished());
+}
 
 void Endpoint::update_services(std::map<std::string, Service> services) {
     options_.services = std::move(services);
@@ -147,13 +158,65 @@ proto::Register Endpoint::registration() const {
 
 void Endpoint::drain() {
     stopped_ = true;
+    if (direct_) direct_->drain();
     if (session_) {
         session_->mux().goaway(Errc::going_away, "the endpoint is shutting down");
         session_->flush();
     }
 }
 
-bool Endpoint::idle() const { return !session_ || session_->closed() || session_->mux().stream_count() == 0; }
+bool Endpoint::idle() const {
+    const bool relay_idle = !session_ || session_->closed() || session_->mux().stream_count() == 0;
+    return relay_idle && (!direct_ || direct_->idle());
+}
+
+void Endpoint::start_direct() {
+    const auto& direct = options_.direct;
+    if (!direct.listen) return;
+    DirectHooks hooks;
+    hooks.admits = [weak = weak_from_this()](const crypto::PublicKey& key) {
+        const auto self = weak.lock();
+        return self && self->options_.clients.admits_some(key);
+    };
+    hooks.on_open = [weak = weak_from_this()](const std::shared_ptr<io::Session>& s, proto::StreamId id,
+                                              const std::string& target, const crypto::PublicKey& client) {
+        if (const auto self = weak.lock()) self->on_open(s, id, target, client.bytes);
+    };
+    direct_ = std::make_shared<DirectListener>(ex_, *direct.listen, identity_, options_.limits, std::move(hooks));
+    direct_->start();
+    std::string advertised;
+    for (const auto& a : direct.advertise) advertised += (advertised.empty() ? "" : ", ") + a;
+    spdlog::info("direct listener on {}{}", direct_->address().str(),
+                 advertised.empty() ? "" : " (advertised as " + advertised + ")");
+    if (direct.upnp) {
+        mapper_ = std::make_unique<PortMapper>(ex_, direct_->port(), "burrow " + options_.name,
+                                               [weak = weak_from_this()](const std::optional<Mapping>& m) {
+                                                   if (const auto self = weak.lock()) self->on_mapping(m);
+                                               });
+        mapper_->start();
+    }
+}
+
+std::vector<std::string> Endpoint::direct_candidates() const {
+    std::vector<std::string> out;
+    if (!direct_) return out;
+    if (mapping_) out.push_back(mapping_->external_address + ":" + std::to_string(mapping_->external_port));
+    for (const auto& a : options_.direct.advertise)
+        if (out.size() < proto::kMaxCandidates && std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+    return out;
+}
+
+void Endpoint::announce_direct() {
+    if (!session_ || session_->closed()) return;
+    session_->mux().send_control(proto::DirectInfo{direct_candidates()});
+    session_->flush();
+}
+
+void Endpoint::on_mapping(const std::optional<Mapping>& mapping) {
+    if (stopped_) return;
+    mapping_ = mapping;
+    announce_direct();
+}
 
 io::awaitable<void> Endpoint::keep_connected() {
     // Capped low enough to be back within 10 s of a long-gone relay's return.
@@ -195,7 +258,10 @@ io::awaitable<void> Endpoint::keep_connected() {
     }
 }
 
-void Endpoint::update_clients(ClientList clients) { options_.clients = std::move(clients); }
+void Endpoint::update_clients(ClientList clients) {
+    options_.clients = std::move(clients);
+    if (direct_) direct_->recheck();
+}
 
 void Endpoint::on_open(const std::shared_ptr<io::Session>& session, proto::StreamId id, const std::string& target,
                        const std::optional<proto::PeerKey>& client_key) {

@@ -3,11 +3,14 @@
 // name, and connects each incoming stream to the local service it names.
 #include <functional>
 #include <map>
+#include <optional>
+#include <vector>
 #include <memory>
 #include <string>
 
 #include "crypto/identity.hpp"
 #include "endpoint/client_list.hpp"
+#include "endpoint/upnp.hpp"
 #include "io/asio.hpp"
 #include "io/dialer.hpp"
 #include "io/relay_dial.hpp"
@@ -22,9 +25,19 @@ namespace burrow::endpoint {
 
 namespace asio = io::asio;
 
+class DirectListener;
+class PortMapper;
+
 struct Service {
     io::HostPort address;
     bool e2e = true;  // end-to-end encryption; off only for services that encrypt themselves (ssh)
+};
+
+// Where clients may reach this endpoint without the relay.
+struct DirectOptions {
+    std::optional<io::HostPort> listen;  // the direct listener; none: relay only
+    bool upnp = false;                   // have the LAN's router map a public port to it
+    std::vector<std::string> advertise;  // candidates of the user's own ("lab.example.org:7444")
 };
 
 struct EndpointOptions {
@@ -34,6 +47,7 @@ struct EndpointOptions {
     std::map<std::string, Service> services;
     ClientList clients;  // who may open which service
     proto::MuxLimits limits;
+    DirectOptions direct;
 };
 
 class Endpoint : public std::enable_shared_from_this<Endpoint> {
@@ -57,6 +71,10 @@ private:
     class Peer;
     io::awaitable<void> keep_connected();
     proto::Register registration() const;
+    void start_direct();
+    std::vector<std::string> direct_candidates() const;
+    void announce_direct();  // tells the relay the direct candidates, if a session is up
+    void on_mapping(const std::optional<Mapping>& mapping);
     void on_open(const std::shared_ptr<io::Session>& session, proto::StreamId id, const std::string& target,
                  const std::optional<proto::PeerKey>& client_key);
     io::awaitable<void> connect_service(std::shared_ptr<io::Session> session, proto::StreamId id, std::string target,
@@ -72,6 +90,9 @@ private:
     std::string refusal_;                   // the relay key refused, as last logged
     asio::steady_timer session_done_;
     bool stopped_ = false;
+    std::shared_ptr<DirectListener> direct_;
+    std::unique_ptr<PortMapper> mapper_;
+    std::optional<Mapping> mapping_;
 };
 
 }  // namespace burrow::endpoint

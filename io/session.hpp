@@ -59,6 +59,9 @@ struct Liveness {
     std::chrono::milliseconds ping_interval{5000};
     std::chrono::milliseconds dead_after{20000};
     std::chrono::milliseconds resume_grace{60000};  // how long a broken resumable session waits
+    // A direct session (client to endpoint, no relay) is not resumed: it is
+    // given up on sooner, so that new streams go through the relay within seconds.
+    static Liveness direct() { return {std::chrono::milliseconds(2000), std::chrono::milliseconds(7000), {}}; }
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -94,6 +97,8 @@ public:
     // Closed, and its last frames (the GOAWAY) are out or given up on: the process may exit.
     bool finished() const noexcept { return closed_ && (suspended_ || transport_closed_); }
     const std::string& peer() const noexcept { return peer_; }
+    // Since the last byte from the peer (its PONGs count).
+    std::chrono::steady_clock::duration silent_for() const { return std::chrono::steady_clock::now() - last_heard_; }
     asio::any_io_executor executor() const noexcept { return executor_; }
 
 private:

@@ -1,5 +1,7 @@
 #include "proto/control.hpp"
 
+#include <algorithm>
+
 #include "proto/wire.hpp"
 
 namespace burrow::proto {
@@ -20,6 +22,9 @@ enum class Kind : std::uint8_t {
     wake_order = 12,
     details_request = 13,
     details_reply = 14,
+    direct_info = 15,
+    direct_request = 16,
+    direct_reply = 17,
 };
 
 constexpr std::size_t kMaxTargetLen = 2 * kMaxNameLen + 1;
@@ -49,6 +54,21 @@ bool is_address_text(std::string_view text) {
         if (!ok) return false;
     }
     return true;
+}
+
+bool get_candidates(ByteReader& r, std::vector<std::string>& out) {
+    std::uint16_t count = 0;
+    if (!r.u16(count) || count > kMaxCandidates) return false;
+    out.resize(count);
+    for (auto& c : out)
+        if (!r.str16(c, kMaxCandidateLen) || !is_valid_candidate(c)) return false;
+    return true;
+}
+
+void put_candidates(ByteWriter& w, const std::vector<std::string>& candidates) {
+    const auto n = std::min(candidates.size(), kMaxCandidates);
+    w.u16(static_cast<std::uint16_t>(n));
+    for (std::size_t i = 0; i < n; ++i) w.str16(candidates[i]);
 }
 
 struct Encoder {
@@ -124,7 +144,22 @@ struct Encoder {
             w.str16(e.address.substr(0, kMaxAddressLen));
             put_names(w, e.services);
             put_names(w, e.wakers);
+            put_candidates(w, e.candidates);
         }
+    }
+    void operator()(const DirectInfo& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::direct_info));
+        put_candidates(w, m.candidates);
+    }
+    void operator()(const DirectRequest& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::direct_request));
+        w.str16(m.endpoint);
+    }
+    void operator()(const DirectReply& m) {
+        w.u8(static_cast<std::uint8_t>(Kind::direct_reply));
+        w.str16(m.endpoint);
+        w.bytes(std::span<const std::uint8_t>(m.key));
+        put_candidates(w, m.candidates);
     }
     void operator()(const ControlError& m) {
         w.u8(static_cast<std::uint8_t>(Kind::error));
@@ -140,6 +175,31 @@ bool is_valid_name(std::string_view name) noexcept {
     for (char c : name) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                         c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+bool is_valid_candidate(std::string_view text) noexcept {
+    if (text.empty() || text.size() > kMaxCandidateLen) return false;
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return false;
+    const auto host = text.substr(0, colon);
+    const auto port = text.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port[0] == '0') return false;
+    unsigned value = 0;
+    for (char c : port) {
+        if (c < '0' || c > '9') return false;
+        value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (value > 65535) return false;
+    if (host.front() == '[') {  // [IPv6]
+        if (host.size() < 3 || host.back() != ']') return false;
+        return is_address_text(host.substr(1, host.size() - 2));
+    }
+    if (host.front() == '-' || host.front() == '.') return false;
+    for (char c : host) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
         if (!ok) return false;
     }
     return true;
@@ -279,9 +339,27 @@ std::error_code decode_control(std::span<const std::uint8_t> payload, ControlMes
                     std::uint8_t flags = 0;
                     ok = get_name(r, e.name) && r.u8(flags) && flags <= 1 && r.u64(e.since) &&
                          r.str16(e.address, kMaxAddressLen) && is_address_text(e.address) &&
-                         get_names(r, e.services) && get_names(r, e.wakers);
+                         get_names(r, e.services) && get_names(r, e.wakers) && get_candidates(r, e.candidates);
                     e.online = flags == 1;
                 }
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::direct_info: {
+                DirectInfo m;
+                ok = get_candidates(r, m.candidates);
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::direct_request: {
+                DirectRequest m;
+                ok = get_name(r, m.endpoint);
+                if (ok) out = std::move(m);
+                break;
+            }
+            case Kind::direct_reply: {
+                DirectReply m;
+                ok = get_name(r, m.endpoint) && r.read(m.key) && get_candidates(r, m.candidates);
                 if (ok) out = std::move(m);
                 break;
             }

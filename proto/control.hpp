@@ -126,6 +126,7 @@ struct EndpointDetails {
     std::string address;                 // the public address the relay sees it at (last saw it at)
     std::vector<std::string> services;   // those the client may open (online only)
     std::vector<std::string> wakers;     // online endpoints on its LAN that can wake it
+    std::vector<std::string> candidates; // where its direct listener may be reached (online only)
     bool operator==(const EndpointDetails&) const = default;
 };
 // relay → client.
@@ -136,9 +137,31 @@ struct DetailsReply {
 
 inline constexpr std::size_t kMaxAddressLen = 64;
 
+inline constexpr std::size_t kMaxCandidates = 8;       // per DIRECT_INFO / DIRECT_REPLY
+inline constexpr std::size_t kMaxCandidateLen = 80;    // "host:port"
+
+// endpoint → relay, after REGISTER and whenever they change: the addresses
+// its direct listener may be reached at ("11.77.0.2:40001"); none withdraws them.
+struct DirectInfo {
+    std::vector<std::string> candidates;
+    bool operator==(const DirectInfo&) const = default;
+};
+// client → relay: how can I reach this endpoint directly?
+struct DirectRequest {
+    std::string endpoint;
+    bool operator==(const DirectRequest&) const = default;
+};
+// relay → client: the endpoint's key (to pin the direct TLS session) and its candidates.
+struct DirectReply {
+    std::string endpoint;
+    std::array<std::uint8_t, 32> key{};
+    std::vector<std::string> candidates;
+    bool operator==(const DirectReply&) const = default;
+};
+
 using ControlMessage = std::variant<Register, Registered, ListRequest, ListReply, ControlError, ResumeTicket,
                                     CheckRequest, CheckReply, LanInfo, WakeRequest, WakeSent, WakeOrder,
-                                    DetailsRequest, DetailsReply>;
+                                    DetailsRequest, DetailsReply, DirectInfo, DirectRequest, DirectReply>;
 
 std::vector<std::uint8_t> encode_control(const ControlMessage& msg);
 // Validates kinds, lengths, counts and name syntax; rejects trailing bytes.
@@ -146,6 +169,10 @@ std::error_code decode_control(std::span<const std::uint8_t> payload, ControlMes
 
 // Endpoint and service names: 1..63 of [A-Za-z0-9._-], not starting with '.' or '-'.
 bool is_valid_name(std::string_view name) noexcept;
+
+// A direct candidate: "host:port" with a port 1..65535, the host an IPv4
+// address, "[IPv6]" or a DNS name; at most kMaxCandidateLen bytes.
+bool is_valid_candidate(std::string_view text) noexcept;
 
 // Parses "endpoint/service" into its two valid names.
 bool parse_target(std::string_view target, std::string& endpoint, std::string& service);

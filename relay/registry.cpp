@@ -11,14 +11,18 @@ std::shared_ptr<io::Session> Registry::add(const std::string& name, std::vector<
                                            const std::shared_ptr<io::Session>& session) {
     std::shared_ptr<io::Session> previous;
     std::int64_t since = unix_now();
+    std::vector<std::string> candidates;
     if (const auto it = entries_.find(name); it != entries_.end()) {
         previous = it->second.session.lock();
-        if (previous == session) since = it->second.since;  // a new service list, the same session
+        if (previous == session) {  // a new service list, the same session
+            since = it->second.since;
+            candidates = it->second.candidates;
+        }
         if (previous == session || (previous && previous->closed())) previous.reset();
     }
     std::sort(services.begin(), services.end());
     services.erase(std::unique(services.begin(), services.end()), services.end());
-    entries_[name] = Entry{session, std::move(services), since};
+    entries_[name] = Entry{session, std::move(services), since, std::move(candidates)};
     return previous;
 }
 
@@ -50,6 +54,11 @@ bool Registry::suspended(const std::string& name) const {
     if (it == entries_.end()) return false;
     const auto holder = it->second.session.lock();
     return holder && !holder->closed() && holder->suspended();
+}
+
+void Registry::set_candidates(const io::Session* session, const std::vector<std::string>& candidates) {
+    for (auto& [name, entry] : entries_)
+        if (entry.session.lock().get() == session) entry.candidates = candidates;
 }
 
 std::vector<std::string> Registry::names_of(const io::Session* session) const {

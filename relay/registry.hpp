@@ -20,6 +20,7 @@ public:
         std::weak_ptr<io::Session> session;
         std::vector<std::string> services;  // sorted
         std::int64_t since = 0;             // online since (seconds since the epoch)
+        std::vector<std::string> candidates;  // where its direct listener may be reached (DIRECT_INFO)
     };
 
     // Binds `name` to `session`; returns the other session that held it, if any is still open.
@@ -32,6 +33,8 @@ public:
     // `name` belongs to a suspended session: it may come back.
     bool suspended(const std::string& name) const;
     std::vector<proto::EndpointInfo> list() const;
+    // Records the direct candidates of the names bound to `session`.
+    void set_candidates(const io::Session* session, const std::vector<std::string>& candidates);
     // The names bound to `session`.
     std::vector<std::string> names_of(const io::Session* session) const;
     // Every name, suspended sessions' too (whose sessions may have closed since).

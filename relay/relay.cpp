@@ -165,6 +165,17 @@ std::size_t Relay::reload(RelayOptions options, std::string* expose_failure) {
     return revoked.size();
 }
 
+std::vector<OnlineEndpoint> Relay::online_endpoints() const {
+    std::vector<OnlineEndpoint> online;
+    for (auto& info : registry_.list()) {
+        const auto* entry = registry_.find(info.name);
+        const auto session = entry ? entry->session.lock() : nullptr;
+        online.push_back({std::move(info), entry ? entry->since : 0, session ? host_of(session->peer()) : "",
+                          entry ? entry->candidates : std::vector<std::string>{}});
+    }
+    return online;
+}
+
 io::awaitable<void> Relay::accept_loop() {
     std::uint64_t last_logged_refusals = 0;
     while (acceptor_.is_open()) {
@@ -433,14 +444,18 @@ void Relay::on_control(const std::shared_ptr<io::Session>& from, const Peer& pee
     } else if (const auto* request = std::get_if<proto::WakeRequest>(&msg)) {
         wake(from, peer, request->endpoint);
     } else if (std::holds_alternative<proto::DetailsRequest>(msg)) {
-        std::vector<OnlineEndpoint> online;
-        for (auto& info : registry_.list()) {
-            const auto* entry = registry_.find(info.name);
-            const auto session = entry ? entry->session.lock() : nullptr;
-            online.push_back({std::move(info), entry ? entry->since : 0, session ? host_of(session->peer()) : ""});
-        }
         from->mux().send_control(
-            endpoint_details(options_.policy, online, wake_book_, peer.key, from->mux().peer_max_payload()));
+            endpoint_details(options_.policy, online_endpoints(), wake_book_, peer.key, from->mux().peer_max_payload()));
+    } else if (auto* direct = std::get_if<proto::DirectInfo>(&msg)) {
+        registry_.set_candidates(from.get(), direct->candidates);
+        for (const auto& name : registry_.names_of(from.get()))
+            spdlog::info("endpoint '{}': direct candidates {}", name,
+                         direct->candidates.empty() ? std::string("withdrawn") : joined(direct->candidates, ", "));
+    } else if (const auto* ask = std::get_if<proto::DirectRequest>(&msg)) {
+        const auto online = online_endpoints();
+        const auto it = std::find_if(online.begin(), online.end(), [&](const auto& o) { return o.info.name == ask->endpoint; });
+        from->mux().send_control(
+            direct_answer(options_.policy, ask->endpoint, it == online.end() ? nullptr : &*it, peer.key));
     } else {
         from->mux().send_control(proto::ControlError{Errc::protocol_error, "unexpected control message"});
     }

@@ -18,6 +18,7 @@
 #include "relay/policy.hpp"
 #include "relay/registry.hpp"
 #include "relay/status.hpp"
+#include "relay/target_check.hpp"
 #include "relay/wake_book.hpp"
 #include "io/resume.hpp"
 
@@ -108,6 +109,7 @@ private:
     void release_held(const std::string& endpoint);
     void expire_held();
     void on_control(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::ControlMessage&& msg);
+    std::vector<OnlineEndpoint> online_endpoints() const;
     void wake(const std::shared_ptr<io::Session>& from, const Peer& peer, const std::string& name);
     void open_exposed(io::tcp::socket socket, const ExposeRule& rule);
     void on_ready(io::Session& session, const Peer& peer);

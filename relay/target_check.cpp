@@ -87,18 +87,28 @@ proto::DetailsReply endpoint_details(const Policy& policy, const std::vector<Onl
     proto::DetailsReply reply;
     for (const auto& v : visible) {
         const auto it = std::find_if(online.begin(), online.end(), [&](const auto& o) { return o.info.name == v.name; });
-        reply.endpoints.push_back({v.name, true, static_cast<std::uint64_t>(it->since), it->address, v.services, book.wakers(v.name, online_names)});
+        reply.endpoints.push_back({v.name, true, static_cast<std::uint64_t>(it->since), it->address, v.services,
+                                   book.wakers(v.name, online_names), it->candidates});
     }
     for (const auto& name : offline) {
         const auto* facts = book.facts(name);
         reply.endpoints.push_back({name, false, facts ? static_cast<std::uint64_t>(facts->last_seen) : 0,
-                                   facts ? facts->public_address : std::string{}, {}, book.wakers(name, online_names)});
+                                   facts ? facts->public_address : std::string{}, {}, book.wakers(name, online_names),
+                                   {}});
     }
     std::sort(reply.endpoints.begin(), reply.endpoints.end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
     if (reply.endpoints.size() > proto::kMaxListEntries) reply.endpoints.resize(proto::kMaxListEntries);
     while (!reply.endpoints.empty() && proto::encode_control(reply).size() > max_payload) reply.endpoints.pop_back();
     return reply;
+}
+
+proto::ControlMessage direct_answer(const Policy& policy, const std::string& endpoint, const OnlineEndpoint* online,
+                                    const crypto::PublicKey& client) {
+    const auto owner = policy.owner_of(endpoint);
+    if (!online || !owner || !policy.may_open_some(client, endpoint))
+        return proto::ControlError{proto::Errc::unknown_endpoint, "no endpoint '" + endpoint + "' online that you may open"};
+    return proto::DirectReply{endpoint, owner->bytes, online->candidates};
 }
 
 }  // namespace burrow::relay

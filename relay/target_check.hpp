@@ -27,6 +27,7 @@ struct OnlineEndpoint {
     proto::EndpointInfo info;  // name and services
     std::int64_t since = 0;    // online since, seconds since the epoch
     std::string address;       // the public address its session comes from
+    std::vector<std::string> candidates;  // its direct listener's addresses
 };
 
 // `burrow ls -l`: the endpoints `client` may open something on, online or
@@ -34,5 +35,11 @@ struct OnlineEndpoint {
 // of each; cut to fit `max_payload` bytes.
 proto::DetailsReply endpoint_details(const Policy& policy, const std::vector<OnlineEndpoint>& online,
                                      const WakeBook& book, const crypto::PublicKey& client, std::size_t max_payload);
+
+// DIRECT_REQUEST: `endpoint`'s key and direct candidates for a client that
+// may open something on it while it is online (`online` null otherwise); else
+// the same ERROR whether it is offline, unknown or not the client's to open.
+proto::ControlMessage direct_answer(const Policy& policy, const std::string& endpoint, const OnlineEndpoint* online,
+                                    const crypto::PublicKey& client);
 
 }  // namespace burrow::relay

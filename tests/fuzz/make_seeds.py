@@ -2,7 +2,7 @@
 """Writes the seed corpus of mux_fuzz to tests/fuzz/corpus/mux/.
 
 Each seed is the mode byte of mux_fuzz.cpp followed by frames a peer sends
-(docs/wire-rules-draft.txt). Run again after a wire change.
+(docs/PROTOCOL.md). Run again after a wire change.
 """
 import pathlib
 import struct
@@ -84,6 +84,13 @@ def control_check_reply(results):
     return frame(CONTROL, 0, body)
 
 
+def control_direct(candidates):
+    info = b"\x0f" + struct.pack(">H", len(candidates)) + b"".join(str16(c) for c in candidates)
+    reply = b"\x11" + str16(b"gpu") + bytes(range(32)) + struct.pack(">H", len(candidates))
+    reply += b"".join(str16(c) for c in candidates)
+    return frame(CONTROL, 0, info) + frame(CONTROL, 0, b"\x10" + str16(b"gpu")) + frame(CONTROL, 0, reply)
+
+
 SEEDS = {
     "hello": bytes([RAW_ACCEPTOR]) + hello(),
     "hello_open": bytes([RAW_ACCEPTOR | REACT]) + hello() + open_(1),
@@ -98,6 +105,7 @@ SEEDS = {
     "control_check": bytes([ACCEPTOR | REACT])
     + control_check_request([b"gpu/ssh", b"localhost/8888"])
     + control_check_reply([(0, []), (2, [b"gpu"]), (3, [b"ssh", b"jupyter"])]),
+    "control_direct": bytes([ACCEPTOR | REACT]) + control_direct([b"11.77.0.2:40001", b"[2001:db8::1]:7444"]),
     "reader_all_types": bytes([READER | CHUNK5])
     + hello()
     + open_(1)

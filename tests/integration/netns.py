@@ -170,12 +170,13 @@ def testnet(request):
 
 @pytest.fixture
 def mknet(request, procs):
-    """A fresh mknet instance for this test; `mknet down` runs at teardown
+    """A fresh mknet instance for this test (public WAN, or "cgnat" when the
+    test is parametrized indirectly with it); `mknet down` runs at teardown
     whatever happened (after this test's processes were stopped)."""
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    net = Net(_unused_prefix())
+    net = Net(_unused_prefix(), getattr(request, "param", "public"))
 
     def teardown():
         try:
@@ -319,9 +320,10 @@ class Rig:
         path.write_text(text)
         return path
 
-    def start_endpoint(self, services=None, config=None, node="gpubox", wait=True):
-        """burrow endpoint `lab` with the `lab` key, by flags or `-c config`."""
-        argv = [BURROW, "endpoint"]
+    def start_endpoint(self, services=None, config=None, node="gpubox", wait=True, args=()):
+        """burrow endpoint `lab` with the `lab` key, by flags or `-c config`,
+        and `args` besides."""
+        argv = [BURROW, "endpoint", *args]
         if config is not None:
             argv += ["-c", config]
         else:

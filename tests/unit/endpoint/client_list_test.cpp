@@ -66,3 +66,11 @@ TEST(AllowedClientsFile, BadLinesNameTheirLine) {
         }
     }
 }
+
+TEST(ClientList, AdmitsSomeIsAnyServiceOfTheKey) {
+    const ClientList list({{key(1), {"ssh"}, "alice", "test"}, {key(2), {}, "", "test"}});
+    EXPECT_TRUE(list.admits_some(key(1)));
+    EXPECT_TRUE(list.admits_some(key(2)));
+    EXPECT_FALSE(list.admits_some(key(3)));
+    EXPECT_FALSE(ClientList{}.admits_some(key(1)));
+}

@@ -291,19 +291,51 @@ TEST(Control, DetailsRoundTrip) {
     const ControlMessage request = DetailsRequest{};
     EXPECT_EQ(round_trip(request), request);
     const ControlMessage reply =
-        DetailsReply{{{"gpu", false, 1733500000, "11.77.0.2", {}, {"nas"}},
-                      {"nas", true, 1733400000, "2001:db8::1", {"smb", "ssh"}, {}}}};
+        DetailsReply{{{"gpu", false, 1733500000, "11.77.0.2", {}, {"nas"}, {}},
+                      {"nas", true, 1733400000, "2001:db8::1", {"smb", "ssh"}, {}, {"11.77.0.2:40001", "[2001:db8::1]:7444"}}}};
     EXPECT_EQ(round_trip(reply), reply);
 }
 
 TEST(Control, DetailsRejectOddAddressesAndFlags) {
-    DetailsReply reply{{{"gpu", true, 1, "1.2.3.4", {}, {}}}};
+    DetailsReply reply{{{"gpu", true, 1, "1.2.3.4", {}, {}, {}}}};
     auto wire = encode_control(reply);
     EXPECT_FALSE(decode(wire));
     reply.endpoints[0].address = "1.2.3.4\x1b[2J";
     EXPECT_EQ(decode(encode_control(reply)), Errc::malformed_frame);
     wire[1 + 2 + 2 + 3] = 2;  // flags
     EXPECT_EQ(decode(wire), Errc::malformed_frame);
+}
+
+TEST(Control, DirectMessagesRoundTrip) {
+    const ControlMessage info = DirectInfo{{"11.77.0.2:40001", "lab.example.org:7444", "[2001:db8::10]:7444"}};
+    EXPECT_EQ(round_trip(info), info);
+    const ControlMessage none = DirectInfo{};
+    EXPECT_EQ(round_trip(none), none);
+    const ControlMessage request = DirectRequest{"gpu"};
+    EXPECT_EQ(round_trip(request), request);
+    DirectReply reply{"gpu", {}, {"11.77.0.2:40001"}};
+    reply.key.fill(7);
+    EXPECT_EQ(round_trip(ControlMessage{reply}), ControlMessage{reply});
+}
+
+TEST(Control, DirectWireLayout) {
+    EXPECT_EQ(encode_control(DirectInfo{{"1.2.3.4:5"}}), (Bytes{15, 0, 1, 0, 9, '1', '.', '2', '.', '3', '.', '4', ':', '5'}));
+    EXPECT_EQ(encode_control(DirectRequest{"gpu"}), (Bytes{16, 0, 3, 'g', 'p', 'u'}));
+}
+
+TEST(Control, DirectRejectsBadCandidates) {
+    EXPECT_EQ(decode(Bytes{15, 0, 9}), Errc::malformed_frame);  // more than 8
+    for (std::string bad : {"1.2.3.4", "1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:07", ":80", "[]:80", "[1.2.x]:80",
+                            "a b:80", "-a:80", "a\x1b:80", "h:80x"}) {
+        EXPECT_FALSE(is_valid_candidate(bad)) << bad;
+        Bytes wire{15, 0, 1, 0, static_cast<std::uint8_t>(bad.size())};
+        wire.insert(wire.end(), bad.begin(), bad.end());
+        EXPECT_EQ(decode(wire), Errc::malformed_frame) << bad;
+    }
+    for (std::string ok : {"1.2.3.4:1", "h:65535", "[::1]:7444", "gpu.lab-1.example.org:22"})
+        EXPECT_TRUE(is_valid_candidate(ok)) << ok;
+    EXPECT_FALSE(is_valid_candidate(std::string(kMaxCandidateLen - 4, 'a') + ":7444"));
+    EXPECT_EQ(decode(Bytes{17, 0, 3, 'g', 'p', 'u', 1, 2}), Errc::malformed_frame);  // short key
 }
 
 TEST(Names, ValidNames) {

@@ -94,13 +94,36 @@ TEST(EndpointDetails, OnlineAndOfflineEndpointsTheClientMaySee) {
     book.report("gpu", {{{2, 0, 0, 0, 0, 1}, {192, 168, 77, 10}, 24}}, "11.77.0.2", 1000);
     book.report("nas", {{{2, 0, 0, 0, 0, 2}, {192, 168, 77, 20}, 24}}, "11.77.0.2", 2000);
     book.seen("gpu", 1500);
-    const std::vector<OnlineEndpoint> online{{{"nas", {"smb", "ssh"}}, 2000, "11.77.0.2"},
-                                             {{"hidden", {"ssh"}}, 3000, "198.51.100.7"}};
+    const std::vector<OnlineEndpoint> online{{{"nas", {"smb", "ssh"}}, 2000, "11.77.0.2", {"11.77.0.2:40001"}},
+                                             {{"hidden", {"ssh"}}, 3000, "198.51.100.7", {"198.51.100.7:7444"}}};
     const auto reply = endpoint_details(policy, online, book, alice, 16384);
     ASSERT_EQ(reply.endpoints.size(), 2u);
-    EXPECT_EQ(reply.endpoints[0], (proto::EndpointDetails{"gpu", false, 1500, "11.77.0.2", {}, {"nas"}}));
-    EXPECT_EQ(reply.endpoints[1], (proto::EndpointDetails{"nas", true, 2000, "11.77.0.2", {"ssh"}, {}}));
+    EXPECT_EQ(reply.endpoints[0], (proto::EndpointDetails{"gpu", false, 1500, "11.77.0.2", {}, {"nas"}, {}}));
+    EXPECT_EQ(reply.endpoints[1],
+              (proto::EndpointDetails{"nas", true, 2000, "11.77.0.2", {"ssh"}, {}, {"11.77.0.2:40001"}}));
     EXPECT_TRUE(endpoint_details(policy, online, book, alice, 20).endpoints.empty());
+}
+
+TEST(DirectAnswer, KeyAndCandidatesOnlyForAClientThatMayOpenTheOnlineEndpoint) {
+    const auto gpu = crypto::Identity::generate().public_key();
+    const auto alice = crypto::Identity::generate().public_key();
+    const auto bob = crypto::Identity::generate().public_key();
+    const Policy policy({{"gpu", gpu}}, {{"alice", alice, {"gpu/ssh"}, {}}, {"bob", bob, {"nas/*"}, {}}});
+    const OnlineEndpoint online{{"gpu", {"ssh"}}, 1000, "11.77.0.2", {"11.77.0.2:40001"}};
+    const auto answer = direct_answer(policy, "gpu", &online, alice);
+    const auto* reply = std::get_if<proto::DirectReply>(&answer);
+    ASSERT_NE(reply, nullptr);
+    EXPECT_EQ(reply->endpoint, "gpu");
+    EXPECT_EQ(reply->key, gpu.bytes);
+    EXPECT_EQ(reply->candidates, std::vector<std::string>{"11.77.0.2:40001"});
+    // Not granted, offline and unknown all get the same answer.
+    const auto refused = direct_answer(policy, "gpu", &online, bob);
+    const auto offline = direct_answer(policy, "gpu", nullptr, alice);
+    const auto unknown = direct_answer(policy, "nope", nullptr, alice);
+    ASSERT_TRUE(std::holds_alternative<proto::ControlError>(refused));
+    EXPECT_EQ(std::get<proto::ControlError>(refused).code, proto::Errc::unknown_endpoint);
+    EXPECT_EQ(std::get<proto::ControlError>(offline).code, proto::Errc::unknown_endpoint);
+    EXPECT_EQ(std::get<proto::ControlError>(unknown).code, proto::Errc::unknown_endpoint);
 }
 
 }  // namespace
