@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
     endpoint_cmd->add_option("--allow", endpoint.allow,
                              "a client key that may reach every service (repeatable; see also burrow endpoint allow)");
     endpoint_cmd->add_flag("--upnp", endpoint.upnp,
-                           "have the LAN's router map a public port to the direct listener (UPnP), so that "
+                           "have the LAN's router map a public port to the direct listener (UPnP or NAT-PMP), so that "
                            "clients can skip the relay");
     endpoint_cmd->add_option("--direct-listen", endpoint.direct_listen,
                              "address of the direct listener, HOST:PORT (default 0.0.0.0:7444 with --upnp or --advertise)");

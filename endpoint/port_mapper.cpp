@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "endpoint/natpmp.hpp"
+#include "endpoint/upnp.hpp"
+
 namespace burrow::endpoint {
 
 namespace {
@@ -13,6 +16,16 @@ constexpr auto kRenewPermanent = std::chrono::seconds(1800);  // a permanent map
 
 std::string describe(const Mapping& m) {
     return m.external_address + ":" + std::to_string(m.external_port);
+}
+
+// UPnP IGD first; NAT-PMP when no UPnP gateway answers. A gateway that answers
+// UPnP but refuses the mapping is not asked again over NAT-PMP: it is the same router.
+std::unique_ptr<MappingRouter> find_router(std::string& why) {
+    if (auto upnp = UpnpRouter::discover(kDiscoverMs, why)) return upnp;
+    std::string natpmp_why;
+    if (auto natpmp = NatPmpRouter::discover(kDiscoverMs, natpmp_why)) return natpmp;
+    why += ", and " + natpmp_why;
+    return nullptr;
 }
 
 }  // namespace
@@ -60,27 +73,34 @@ void PortMapper::run() {
     };
     do {
         std::string why;
-        auto router = UpnpRouter::discover(kDiscoverMs, why);
+        auto router = find_router(why);
         Mapping mapping;
         if (!router || !router->map(internal_port_, kLeaseSeconds, description_, mapping, why)) {
             refused(why);
             continue;
         }
         last_refusal.clear();
-        spdlog::info("direct path: the router {} maps {} to this endpoint's direct listener {}:{} ({})", mapping.router,
-                     describe(mapping), mapping.lan_address, mapping.internal_port,
+        spdlog::info("direct path: the router {} maps {} to this endpoint's direct listener {}:{} ({}, {})",
+                     mapping.router, describe(mapping), mapping.lan_address, mapping.internal_port, mapping.protocol,
                      mapping.lease_seconds ? "lease " + std::to_string(mapping.lease_seconds) + " s, renewed at half"
                                            : "a permanent mapping, removed at exit");
         report(mapping);
         const auto renew_every =
             mapping.lease_seconds ? std::chrono::seconds(mapping.lease_seconds / 2) : kRenewPermanent;
         while (sleep_for(renew_every)) {
+            const auto before = describe(mapping);
             if (!router->renew(mapping, description_, why)) {
                 report(std::nullopt);
                 refused(why);
                 break;
             }
-            spdlog::debug("direct path: renewed {}", describe(mapping));
+            if (describe(mapping) == before) {
+                spdlog::debug("direct path: renewed {}", before);
+                continue;
+            }
+            spdlog::info("direct path: the router {} moved the mapping {} to {}", mapping.router, before,
+                         describe(mapping));
+            report(mapping);
         }
         std::unique_lock lock(mutex_);
         if (stopping_) {

@@ -1,9 +1,10 @@
 #pragma once
-// Keeps a UPnP port mapping to the endpoint's direct listener for as long as
-// it runs: maps, renews before the lease ends, removes it on stop. miniupnpc
-// blocks, so this runs on a thread of its own; it tells the endpoint what is
-// mapped (or that nothing is) through `on_change`, run on the endpoint's
-// executor. Each reason it cannot map is logged once.
+// Keeps a port mapping (UPnP IGD, else NAT-PMP) to the endpoint's direct
+// listener for as long as it runs: maps, renews before the lease ends, removes
+// it on stop. miniupnpc and libnatpmp block, so this runs on a thread of its
+// own; it tells the endpoint what is mapped (or that nothing is) through
+// `on_change`, run on the endpoint's executor. Each reason it cannot map is
+// logged once.
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -12,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "endpoint/upnp.hpp"
+#include "endpoint/port_mapping.hpp"
 #include "io/asio.hpp"
 
 namespace burrow::endpoint {

@@ -4,8 +4,6 @@
 #include <miniupnpc/upnpcommands.h>
 #include <miniupnpc/upnperrors.h>
 
-#include <arpa/inet.h>
-
 #include <array>
 
 namespace burrow::endpoint {
@@ -24,22 +22,6 @@ std::string upnp_error(int code) {
 
 }  // namespace
 
-std::string non_public_range(const std::string& ipv4) {
-    in_addr a{};
-    if (::inet_pton(AF_INET, ipv4.c_str(), &a) != 1) return "";
-    const std::uint32_t v = ntohl(a.s_addr);
-    const auto in = [v](std::uint32_t net, int bits) { return (v >> (32 - bits)) == (net >> (32 - bits)); };
-    if (in(0x0A000000, 8)) return "10.0.0.0/8 (private)";
-    if (in(0xAC100000, 12)) return "172.16.0.0/12 (private)";
-    if (in(0xC0A80000, 16)) return "192.168.0.0/16 (private)";
-    if (in(0x64400000, 10)) return "100.64.0.0/10 (carrier-grade NAT)";
-    if (in(0x7F000000, 8)) return "127.0.0.0/8 (loopback)";
-    if (in(0xA9FE0000, 16)) return "169.254.0.0/16 (link-local)";
-    if (in(0x00000000, 8)) return "0.0.0.0/8 (unspecified)";
-    if (v >= 0xE0000000) return "224.0.0.0/3 (multicast or reserved)";
-    return "";
-}
-
 struct UpnpRouter::State {
     UPNPUrls urls{};
     IGDdatas data{};
@@ -51,8 +33,6 @@ struct UpnpRouter::State {
 
 UpnpRouter::UpnpRouter(std::unique_ptr<State> state) : state_(std::move(state)) {}
 UpnpRouter::~UpnpRouter() = default;
-
-const std::string& UpnpRouter::lan_address() const noexcept { return state_->lan_address; }
 
 std::unique_ptr<UpnpRouter> UpnpRouter::discover(int wait_ms, std::string& why) {
     int error = 0;
@@ -100,16 +80,8 @@ bool UpnpRouter::map(std::uint16_t internal_port, unsigned lease_seconds, const 
         why = "the router " + s.router + " did not tell its external address: " + upnp_error(r);
         return false;
     }
-    if (address.empty()) {
-        why = "the router " + s.router + " has no external address (is its WAN link up?)";
-        return false;
-    }
-    if (const auto range = non_public_range(address); !range.empty()) {
-        why = "the router " + s.router + "'s external address " + address + " is in " + range +
-              ": another NAT stands between it and the internet, so a port mapped there cannot be reached "
-              "from outside";
-        return false;
-    }
+    why = unreachable_external_address(s.router, address);
+    if (!why.empty()) return false;
     if (!s.connected) {
         why = "the UPnP router " + s.router + " says it is not connected to the internet";
         return false;
@@ -129,7 +101,7 @@ bool UpnpRouter::map(std::uint16_t internal_port, unsigned lease_seconds, const 
         }
         if (r == UPNPCOMMAND_SUCCESS) {
             out = Mapping{s.router, s.lan_address, address, static_cast<std::uint16_t>(port), internal_port,
-                          static_cast<unsigned>(std::stoul(lease))};
+                          static_cast<unsigned>(std::stoul(lease)), "UPnP"};
             return true;
         }
         if (r == kConflict) continue;
@@ -144,7 +116,7 @@ bool UpnpRouter::map(std::uint16_t internal_port, unsigned lease_seconds, const 
     return false;
 }
 
-bool UpnpRouter::renew(const Mapping& m, const std::string& description, std::string& why) {
+bool UpnpRouter::renew(Mapping& m, const std::string& description, std::string& why) {
     const auto& s = *state_;
     const std::string ext_port = std::to_string(m.external_port);
     const std::string in_port = std::to_string(m.internal_port);

@@ -1,6 +1,6 @@
 """The direct path through a real router: the endpoint on the GPU box asks
-the lab router's miniupnpd (UPnP IGD) for a port mapping to its direct
-listener, the relay passes the mapped address to clients, and the laptop's
+the lab router's miniupnpd (UPnP IGD, or NAT-PMP where the router speaks
+only that) for a port mapping to its direct listener, the relay passes the mapped address to clients, and the laptop's
 ssh and scp go straight to the GPU box through the router's public address
 (tests/integration/netns.py, tests/support/testnet.sh). Without a router
 that maps, or behind a carrier-grade NAT, everything goes through the relay,
@@ -75,11 +75,46 @@ def test_ssh_and_scp_go_direct_through_the_routers_mapping(rig, upnp_lab, big_fi
     assert f"{port}->" not in listing, listing
 
 
+def router_dnat_rules(rig):
+    """miniupnpd's port forwards, as nftables holds them on the router."""
+    return rig.net.run("router", "nft", "list", "chain", "inet", "mknet_router",
+                       "prerouting_miniupnpd").stdout.decode()
+
+
+def test_a_router_that_speaks_only_nat_pmp_maps_the_direct_port(rig, sshd):
+    rig.net.fault("upnp", "start", "natpmp")
+    rig.start_relay()
+    gpu_sshd = rig.sshd(sshd)
+    endpoint = rig.start_endpoint({"ssh": gpu_sshd.addr}, args=["--upnp"])
+    _, line, _ = endpoint.wait_match(r"direct path: the router \S+ maps (\S+) to", timeout=COMMAND_TIMEOUT)
+    assert "(NAT-PMP, lease " in line, line
+    public = re.search(r"maps (\S+) to", line).group(1)
+    assert public.startswith(rig.net.env["PUBLIC_IP"] + ":"), line
+    port = public.rsplit(":", 1)[1]
+    rules = router_dnat_rules(rig)
+    assert f"dport {port} dnat ip to {rig.net.ip('gpubox')}:7444" in rules, rules
+
+    fwd = rig.forward("0:lab:ssh")
+    _, line, _ = fwd.proc.wait_match(DIRECT, timeout=COMMAND_TIMEOUT)
+    assert f"direct path to {public} " in line, line
+    done = rig.net.run("laptop", *gpu_sshd.ssh_argv("echo", "over-nat-pmp", port=fwd.port_for("lab/ssh")),
+                       env=rig.keys.env("client"))
+    assert done.returncode == 0 and done.stdout == b"over-nat-pmp\n", describe(done)
+    endpoint.wait_match(rf"direct session from {re.escape(rig.net.ip('laptop'))} ")
+
+    endpoint.signal(2)
+    assert endpoint.wait_exit(COMMAND_TIMEOUT) == 0, endpoint.report()
+    endpoint.wait_match(rf"direct path: removed the mapping {re.escape(public)}")
+    rules = router_dnat_rules(rig)
+    assert f"dport {port} " not in rules, rules
+
+
 def test_without_a_upnp_router_the_relay_carries_everything(rig, sshd):
     relay = rig.start_relay()
     gpu_sshd = rig.sshd(sshd)
     endpoint = rig.start_endpoint({"ssh": gpu_sshd.addr}, args=["--upnp"])
-    endpoint.wait_match(r"direct path: no UPnP router answered on the LAN .*through the relay")
+    endpoint.wait_match(r"direct path: no UPnP router answered on the LAN .*, and the gateway \S+ "
+                        r"(did not answer NAT-PMP|does not speak NAT-PMP).*through the relay")
     done = rig.net.run("laptop", *gpu_sshd.ssh_argv("echo", "over-the-relay", relay=relay),
                        env=rig.keys.env("client"))
     assert done.returncode == 0 and done.stdout == b"over-the-relay\n", describe(done)

@@ -42,7 +42,8 @@
 #   rebind                NAT rebinding: flows leaving the router get new random
 #                         source ports, conntrack flushed
 #   upnp start|stop|wipe  the router's miniupnpd (UPnP IGD and NAT-PMP); wipe
-#                         forgets every mapping and starts it again
+#                         forgets every mapping and starts it again;
+#                         "upnp start natpmp" starts it speaking NAT-PMP only
 #   wolcap [SECONDS] [COUNT]  print the Wake-on-LAN frames seen on the GPU box's
 #                         switch port: "udp DST:PORT HEX" or "ether DST HEX" lines;
 #                         exit 1 if none came
@@ -393,15 +394,17 @@ cmd_rebind() {
 alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat" 2>/dev/null; }
 upnp_running() { [ -f "$STATE/miniupnpd.pid" ] && alive "$(cat "$STATE/miniupnpd.pid")"; }
 
+# upnp_start [natpmp]: natpmp = a router that speaks NAT-PMP only, no UPnP IGD
 upnp_start() {
   need miniupnpd miniupnpd-nftables
   upnp_running && return 0
+  local igd=yes; [ "${1:-}" = natpmp ] && igd=no
   cat > "$STATE/miniupnpd.conf" <<EOF
 ext_ifname=wan
 listening_ip=br-lan
 http_port=$UPNP_PORT
 ipv6_disable=yes
-enable_upnp=yes
+enable_upnp=$igd
 enable_natpmp=yes
 secure_mode=yes
 system_uptime=yes
@@ -424,7 +427,11 @@ EOF
   echo $! > "$STATE/miniupnpd.pid"
   local i
   for i in $(seq 1 50); do
-    nx router bash -c "exec 3<>/dev/tcp/$ROUTER_LAN_IP/$UPNP_PORT" 2>/dev/null && return 0
+    if [ $igd = yes ]; then
+      nx router bash -c "exec 3<>/dev/tcp/$ROUTER_LAN_IP/$UPNP_PORT" 2>/dev/null && return 0
+    else
+      nx router ss -Hlun "sport = :5351" | grep -q . && return 0
+    fi
     upnp_running || break
     sleep 0.1
   done
@@ -444,7 +451,7 @@ upnp_stop() {
 
 cmd_upnp() {
   case ${1:-} in
-    start) upnp_start ;;
+    start) upnp_start "${2:-}" ;;
     stop) upnp_stop ;;
     wipe)
       upnp_stop
@@ -454,7 +461,7 @@ cmd_upnp() {
       done
       rm -f "$STATE/upnp.leases"
       upnp_start ;;
-    *) die "upnp start|stop|wipe" ;;
+    *) die "upnp start [natpmp]|stop|wipe" ;;
   esac
 }
 
@@ -500,7 +507,7 @@ main() {
     loss) cmd_loss "${1:?node}" "${2:?percent}" ;;
     rate) cmd_rate "${1:?node}" "${2:?rate|off}" ;;
     rebind) cmd_rebind ;;
-    upnp) cmd_upnp "${1:-}" ;;
+    upnp) cmd_upnp "$@" ;;
     wolcap) cmd_wolcap "${1:-5}" "${2:-1}" ;;
     ''|-h|--help|help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' ;;
     *) die "unknown command '$c' (try --help)" ;;

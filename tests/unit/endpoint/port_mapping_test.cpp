@@ -1,7 +1,7 @@
 // Which router addresses a port mapping is useless behind.
 #include <gtest/gtest.h>
 
-#include "endpoint/upnp.hpp"
+#include "endpoint/port_mapping.hpp"
 
 using burrow::endpoint::non_public_range;
 
