@@ -424,6 +424,8 @@ int run_endpoint(const EndpointArgs& args) {
     options.services = endpoint_services(args, file);
     options.clients = load_endpoint_clients(args, file);
     options.direct = direct_options(args, file);
+    if (file.max_streams_per_client)
+        options.max_streams_per_client = static_cast<std::size_t>(*file.max_streams_per_client);
     auto identity = load_or_create_identity(!args.key.empty() ? args.key : file.key_file.value_or(""));
     spdlog::info("endpoint '{}' with key {}", options.name, identity.public_key().fingerprint());
     log_endpoint_clients(options.clients, allowed_clients_path(file));

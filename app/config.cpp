@@ -1,7 +1,5 @@
 #include "app/config.hpp"
 
-#include "proto/control.hpp"
-
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -10,6 +8,8 @@
 #include <sstream>
 #include <set>
 #include <toml.hpp>
+
+#include "proto/control.hpp"
 
 namespace burrow::app {
 namespace {
@@ -221,7 +221,7 @@ RelayFile load_relay_file(const std::string& path) {
 EndpointFile load_endpoint_file(const std::string& path) {
     const auto doc = parse_file(path);
     reject_unknown(doc, {"name", "relay", "relay_key", "key", "control_socket", "allowed_clients", "services", "clients",
-                         "upnp", "direct_listen", "direct_advertise"},
+                         "upnp", "direct_listen", "direct_advertise", "max_streams_per_client"},
                    "an endpoint config");
     EndpointFile out;
     out.name = get_string(doc, "name");
@@ -235,6 +235,11 @@ EndpointFile load_endpoint_file(const std::string& path) {
         out.upnp = upnp->as_boolean();
     }
     out.direct_listen = get_string(doc, "direct_listen");
+    if (const auto* cap = get(doc, "max_streams_per_client")) {
+        if (!cap->is_integer() || cap->as_integer() < 1 || cap->as_integer() > 1'000'000)
+            throw ConfigError(where(*cap) + ": 'max_streams_per_client' must be a whole number from 1 to 1000000");
+        out.max_streams_per_client = cap->as_integer();
+    }
     if (const auto* advertise = get(doc, "direct_advertise")) {
         out.direct_advertise = string_list(*advertise, "'direct_advertise'");
         for (const auto& a : out.direct_advertise)

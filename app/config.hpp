@@ -81,6 +81,7 @@ struct EndpointFile {
     bool upnp = false;                            // map a public port to the direct listener
     std::optional<std::string> direct_listen;     // "host:port" of the direct listener
     std::vector<std::string> direct_advertise;    // candidates of the user's own
+    std::optional<std::int64_t> max_streams_per_client;  // streams one client key may hold open here
 };
 
 struct ClientFile {

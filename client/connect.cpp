@@ -36,7 +36,11 @@ io::awaitable<std::string> connect_stdio(ClientOptions options, std::string targ
     auto requests = std::make_shared<PendingRequests>();
     auto relay_peer = std::make_shared<ClientPeer>();
     relay_peer->on_message = [requests](proto::ControlMessage&& msg) { requests->answer(std::move(msg)); };
-    relay_peer->on_end = [requests](const std::string&) { requests->fail_all(); };
+    auto relay_end = std::make_shared<std::string>();  // why the relay session ended, if it did
+    relay_peer->on_end = [requests, relay_end](const std::string& why) {
+        *relay_end = why;
+        requests->fail_all();
+    };
     auto session = co_await open_relay_session(options, relay_peer);
     std::optional<proto::PeerKey> direct_key;  // the endpoint's, as the direct TLS handshake proved it
     if (auto link = co_await direct_path(options, *session, *requests, endpoint)) {
@@ -45,7 +49,8 @@ io::awaitable<std::string> connect_stdio(ClientOptions options, std::string targ
         direct_key = link->key.bytes;
     }
     const proto::StreamId id = session->mux().open(target);
-    if (id == 0) co_return "the relay session takes no new streams";
+    if (id == 0)
+        co_return relay_end->empty() || direct_key ? "the session takes no new streams" : "session closed: " + *relay_end;
     asio::steady_timer finished(ex, asio::steady_timer::time_point::max());
     std::string error;
     bool done = false;

@@ -289,41 +289,52 @@ void Endpoint::on_open(const std::shared_ptr<io::Session>& session, proto::Strea
                        "': on " + name + ", run: burrow endpoint allow '" + client.to_text() + "' --service " + service);
         return;
     }
-    asio::co_spawn(ex_, connect_service(session, id, target, it->second, client), asio::detached);
-}
-
-io::awaitable<void> Endpoint::connect_service(std::shared_ptr<io::Session> session, proto::StreamId id,
-                                              std::string target, Service service, crypto::PublicKey client) {
-    const io::HostPort& address = service.address;
-    std::unique_ptr<io::TcpByteStream> local;
-    std::string failure;
-    try {
-        local = co_await io::dial_tcp(address);
-    } catch (const boost::system::system_error& e) {
-        failure = "connecting to " + address.str() + ": " + e.code().message();
-    } catch (const std::exception& e) {
-        failure = e.what();
+    auto& open = streams_per_client_[client.bytes];
+    if (open >= options_.max_streams_per_client) {
+        spdlog::warn("stream {}: refused: {} holds {} streams here already (max_streams_per_client)", target,
+                     options_.clients.describe(client), open);
+        mux.reject(id, Errc::too_many_streams,
+                   "endpoint '" + name + "' allows " + std::to_string(options_.max_streams_per_client) +
+                       " open streams per client key (max_streams_per_client), and key " + client.fingerprint() +
+                       " holds that many");
+        return;
     }
-    auto& mux = session->mux();
-    if (session->closed() || !mux.stream_exists(id)) {  // the client gave up meanwhile
-        if (local) local->reset();  // no end of stream came: the service must not see one
-        co_return;
-    }
-    if (!local) {
-        spdlog::warn("stream {}: {}", target, failure);
-        mux.reject(id, Errc::service_unavailable, failure);
-        session->flush();
-        co_return;
-    }
-    spdlog::debug("stream {}: connected to {}", target, address.str());
+    ++open;
+    // The service is dialed only once the client has proven its key (msg3 of
+    // the end-to-end handshake), so a relay naming a key it does not hold
+    // reaches no service.
+    const Service& svc = it->second;
+    auto pump = std::make_shared<io::StreamPump>(
+        session, id, nullptr,
+        [weak = weak_from_this(), target, key = client.bytes](const std::string& error) {
+            if (error.find("end-to-end") != std::string::npos)
+                spdlog::warn("stream {} reset: {}", target, error);  // tampering, a replay, a wrong key, or too slow
+            else if (!error.empty())
+                spdlog::debug("stream {} ended: {}", target, error);
+            if (const auto self = weak.lock()) {
+                if (const auto held = self->streams_per_client_.find(key);
+                    held != self->streams_per_client_.end() && --held->second == 0)
+                    self->streams_per_client_.erase(held);
+            }
+        });
+    pump->set_codec(io::make_e2e_codec(crypto::E2eHandshake::endpoint(identity_, client, target, svc.e2e)));
+    pump->dial_local_after_handshake(
+        [target, address = svc.address]() -> io::awaitable<io::StreamPump::Dialed> {
+            io::StreamPump::Dialed dialed;
+            try {
+                dialed.stream = co_await io::dial_tcp(address);
+                spdlog::debug("stream {}: connected to {}", target, address.str());
+                co_return dialed;
+            } catch (const boost::system::system_error& e) {
+                dialed.failure = "connecting to " + address.str() + ": " + e.code().message();
+            } catch (const std::exception& e) {
+                dialed.failure = e.what();
+            }
+            spdlog::warn("stream {}: {}", target, dialed.failure);
+            co_return dialed;
+        },
+        options_.handshake_deadline);
     mux.accept(id);
-    auto pump = std::make_shared<io::StreamPump>(session, id, std::move(local), [target](const std::string& error) {
-        if (error.find("end-to-end") != std::string::npos)
-            spdlog::warn("stream {} reset: {}", target, error);  // tampering, a replay, or a wrong key
-        else if (!error.empty())
-            spdlog::debug("stream {} ended: {}", target, error);
-    });
-    pump->set_codec(io::make_e2e_codec(crypto::E2eHandshake::endpoint(identity_, client, target, service.e2e)));
     pump->start(true);
     session->flush();
 }

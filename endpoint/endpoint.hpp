@@ -1,6 +1,7 @@
 #pragma once
 // The endpoint role: keeps a session to the relay up, registered under its
 // name, and connects each incoming stream to the local service it names.
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -10,7 +11,7 @@
 
 #include "crypto/identity.hpp"
 #include "endpoint/client_list.hpp"
-#include "endpoint/upnp.hpp"
+#include "endpoint/port_mapping.hpp"
 #include "io/asio.hpp"
 #include "io/dialer.hpp"
 #include "io/relay_dial.hpp"
@@ -48,6 +49,8 @@ struct EndpointOptions {
     ClientList clients;  // who may open which service
     proto::MuxLimits limits;
     DirectOptions direct;
+    std::size_t max_streams_per_client = 256;  // across the relay's session and direct ones
+    std::chrono::milliseconds handshake_deadline{10000};  // OPEN to the end-to-end handshake's msg3
 };
 
 class Endpoint : public std::enable_shared_from_this<Endpoint> {
@@ -77,8 +80,6 @@ private:
     void on_mapping(const std::optional<Mapping>& mapping);
     void on_open(const std::shared_ptr<io::Session>& session, proto::StreamId id, const std::string& target,
                  const std::optional<proto::PeerKey>& client_key);
-    io::awaitable<void> connect_service(std::shared_ptr<io::Session> session, proto::StreamId id, std::string target,
-                                        Service service, crypto::PublicKey client);
 
     asio::any_io_executor ex_;
     EndpointOptions options_;
@@ -93,6 +94,7 @@ private:
     std::shared_ptr<DirectListener> direct_;
     std::unique_ptr<PortMapper> mapper_;
     std::optional<Mapping> mapping_;
+    std::map<proto::PeerKey, std::size_t> streams_per_client_;  // open streams, by client key
 };
 
 }  // namespace burrow::endpoint

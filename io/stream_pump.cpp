@@ -31,6 +31,11 @@ void StreamPump::set_codec(std::unique_ptr<StreamCodec> codec) {
     collect_codec_output();
 }
 
+void StreamPump::dial_local_after_handshake(LocalDial dial, std::chrono::milliseconds deadline) {
+    dial_ = std::move(dial);
+    handshake_deadline_ = deadline;
+}
+
 void StreamPump::start(bool opened) {
     session_->attach(id_, shared_from_this());
     if (opened) run();
@@ -39,6 +44,59 @@ void StreamPump::start(bool opened) {
 void StreamPump::run() {
     if (running_ || aborted_) return;
     running_ = true;
+    if (!local_ && dial_) {
+        auto self = shared_from_this();
+        asio::co_spawn(session_->executor(), [self] { return self->dial_local(); }, [self](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                self->abort(ex.what(), proto::Errc::internal_error);
+            }
+            if (!self->local_) {
+                self->halves_left_ = 1;
+                self->finish_half();
+            }
+        });
+        return;
+    }
+    run_halves();
+}
+
+// Waits for the handshake (the codec can encode once the peer proved its key),
+// then connects the local side and starts pumping; ends the pump otherwise.
+awaitable<void> StreamPump::dial_local() {
+    auto self = shared_from_this();
+    asio::steady_timer deadline(session_->executor());
+    deadline.expires_after(handshake_deadline_);
+    deadline.async_wait([self](const error_code& ec) {
+        if (ec) return;
+        self->handshake_late_ = true;
+        if (self->up_waiting_) self->up_wake_.cancel();
+    });
+    while (!aborted_ && !handshake_late_ && codec_ && !codec_->can_encode()) {
+        if (!drain_outbox()) session_->mux().want_writable(id_);  // the handshake's own messages
+        co_await park(up_wake_, up_waiting_);
+    }
+    deadline.cancel();
+    if (!aborted_ && handshake_late_)
+        abort("the client did not finish the end-to-end handshake within " +
+                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(handshake_deadline_).count()) + " s",
+              proto::Errc::timeout);
+    Dialed dialed;
+    if (!aborted_) dialed = co_await dial_();
+    if (!aborted_ && !dialed.stream) abort(dialed.failure, proto::Errc::service_unavailable);
+    if (aborted_) {
+        if (dialed.stream) dialed.stream->reset();  // no end of stream came: the service must not see one
+        halves_left_ = 1;
+        finish_half();
+        co_return;
+    }
+    local_ = std::move(dialed.stream);
+    run_halves();
+}
+
+void StreamPump::run_halves() {
     auto self = shared_from_this();
     auto on_end = [self](std::exception_ptr e) {
         if (e) {
@@ -234,10 +292,12 @@ void StreamPump::abort(const std::string& why, proto::Errc code) {
     inbox_grant_ = 0;
     // What the local side got of the peer's direction is a prefix unless the
     // peer's end came and was passed on: only then may it look complete.
-    if (peer_end_written_)
-        local_->close();
-    else
-        local_->reset();
+    if (local_) {  // none yet while dial_local waits; it ends the pump then
+        if (peer_end_written_)
+            local_->close();
+        else
+            local_->reset();
+    }
     if (up_waiting_) up_wake_.cancel();
     if (down_waiting_) down_wake_.cancel();
     if (!running_) {  // never got going: no coroutine will finish a half
@@ -249,7 +309,7 @@ void StreamPump::abort(const std::string& why, proto::Errc code) {
 void StreamPump::finish_half() {
     if (--halves_left_ > 0) return;
     finished_ = true;
-    local_->close();
+    if (local_) local_->close();
     session_->detach(id_);
     if (done_) {
         auto done = std::move(done_);

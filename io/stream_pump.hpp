@@ -11,6 +11,7 @@
 // RESET, the session closing, a local error, bytes that fail end to end)
 // resets the local connection, so a prefix never looks complete
 // (docs/PROTOCOL.md §4.6).
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +40,12 @@ public:
     // Makes the codec once the stream is accepted; null with `error` set refuses the stream.
     using CodecFactory =
         std::function<std::unique_ptr<StreamCodec>(const std::optional<proto::PeerKey>& acceptor_key, std::string& error)>;
+    // Connects the local side: a stream, or null and why not.
+    struct Dialed {
+        std::unique_ptr<ByteStream> stream;
+        std::string failure;
+    };
+    using LocalDial = std::function<awaitable<Dialed>()>;
 
     StreamPump(std::shared_ptr<Session> session, proto::StreamId id, std::unique_ptr<ByteStream> local,
                DoneFn done = {});
@@ -48,6 +55,11 @@ public:
     void set_codec(std::unique_ptr<StreamCodec> codec);
     // For a stream this side opened: the codec is made at ACCEPT.
     void set_codec_factory(CodecFactory factory) { codec_factory_ = std::move(factory); }
+    // For a pump made without a local side: once the codec's handshake is
+    // done (the peer proved its key), `dial` connects it; a handshake not done
+    // within `deadline` resets the stream, a failed dial too
+    // (service_unavailable). Before start().
+    void dial_local_after_handshake(LocalDial dial, std::chrono::milliseconds deadline);
 
     // Counts this connection and its bytes in `traffic` (before start()).
     void count_into(std::shared_ptr<LocalTraffic> traffic);
@@ -69,6 +81,8 @@ private:
         std::size_t grant;                // stream bytes they came from
     };
     void run();
+    void run_halves();
+    awaitable<void> dial_local();
     awaitable<void> upload();    // local -> stream
     awaitable<void> download();  // stream -> local
     awaitable<void> park(asio::steady_timer& timer, bool& waiting);
@@ -85,6 +99,9 @@ private:
     DoneFn done_;
     std::unique_ptr<StreamCodec> codec_;
     CodecFactory codec_factory_;
+    LocalDial dial_;
+    std::chrono::milliseconds handshake_deadline_{0};
+    bool handshake_late_ = false;
     std::vector<std::uint8_t> outbox_;  // encoded bytes not yet taken by the mux
     proto::Fifo<Chunk> inbox_;
     std::size_t inbox_grant_ = 0;

@@ -12,7 +12,7 @@ seconds=${FUZZ_SECONDS:-60}
 case $name in
   mux) sources=("$repo"/proto/*.cpp); libs=() ;;
   e2e) sources=("$repo"/crypto/{e2e_errc,e2e_handshake,record,identity,key_files}.cpp); libs=(-lsodium -lcrypto) ;;
-  config) sources=("$repo/app/config.cpp"); libs=() ;;
+  config) sources=("$repo/app/config.cpp" "$repo"/proto/*.cpp); libs=() ;;
   *) echo "fuzz.sh: unknown target '$name'" >&2; exit 2 ;;
 esac
 mkdir -p "$build"

@@ -1,6 +1,7 @@
 """deploy/docker/Dockerfile cannot be built here (no container engine), so
-this checks what can go wrong without building it: the runtime stage
-installs the package of every shared library burrow links (as dpkg sees
+this checks what can go wrong without building it: the build stage installs
+what scripts/deps says building needs, the runtime stage installs the
+package of every shared library burrow links (as dpkg sees
 them on this Debian 12 machine), and it runs the relay as a non-root user
 with the port exposed and its state in a volume."""
 import os
@@ -62,6 +63,22 @@ def test_two_debian_12_slim_stages():
     froms = [f for f, _ in stages()]
     assert len(froms) == 2, froms
     assert all(f.split()[1] == "debian:12-slim" for f in froms), froms
+
+
+def build_packages():
+    """The `build` list of scripts/deps: what building burrow needs."""
+    text = (REPO / "scripts" / "deps").read_text()
+    listed = re.search(r"^build=\((.*?)\)", text, re.S | re.M)
+    assert listed, "no build=( ... ) in scripts/deps"
+    return set(listed.group(1).split())
+
+
+def test_the_build_stage_has_every_library_burrow_builds_with():
+    build = apt_packages(stages()[0][1])
+    # compilers and tools the image has its own way (or does without: no tests, no man page)
+    not_needed = {"build-essential", "ccache", "libgtest-dev", "curl", "python3", "help2man"}
+    missing = build_packages() - not_needed - build
+    assert not missing, f"the build stage would lack {missing} (it installs {sorted(build)})"
 
 
 def test_the_runtime_stage_has_every_library_burrow_links():

@@ -19,7 +19,7 @@ import subprocess
 import pytest
 
 from clients import curl_check, digest_reply
-from conftest import (COMMAND_TIMEOUT, TAP_BURROW, describe, error_lines,
+from conftest import (BURROW, COMMAND_TIMEOUT, TAP_BURROW, describe, error_lines,
                       start_endpoint)
 
 HANDSHAKE_UP = 38 + 32  # client -> endpoint handshake bytes before the first record
@@ -204,6 +204,33 @@ def test_stream_cut_short_is_not_taken_for_its_end(tap_relay, endpoint, forward,
     still_work("two")
     close()
     assert endpoint_proc.alive() and fwd.proc.alive() and relay.proc.alive()
+
+
+def test_the_service_is_dialed_only_once_the_client_proved_its_key(tap_relay, endpoint, burrow, recorder):
+    """A msg3 that does not verify (what a relay naming a key it does not
+    hold would have to send) ends the stream before the endpoint dials the
+    service: the service never sees a connection."""
+    relay = tap_relay(target="lab/rec", flip=38 + 5)  # a bit of msg3's tag
+    endpoint_proc = endpoint({"rec": recorder.addr}, relay=relay)
+    result = burrow("connect", *relay.args, "lab", "rec", input=b"never delivered")
+    assert result.returncode == 1 and result.stdout == b"", describe(result)
+    endpoint_proc.wait_for_line(contains="end-to-end", stream="stderr", timeout=COMMAND_TIMEOUT)
+    assert recorder.accepts == 0
+    assert_new_stream_works(burrow, relay, recorder)
+
+
+def test_a_handshake_that_never_finishes_is_reset_and_reaches_no_service(tap_relay, endpoint, procs, recorder):
+    """The relay swallows the client's msg1: the endpoint waits 10 s for the
+    handshake, then resets the stream; it never dials the service."""
+    relay = tap_relay(target="lab/rec", cut=0)
+    endpoint_proc = endpoint({"rec": recorder.addr}, relay=relay)
+    client = procs.start([BURROW, "connect", *relay.args, "lab", "rec"], stdin=subprocess.PIPE,
+                         name="connect lab rec")
+    endpoint_proc.wait_for_line(contains="did not finish the end-to-end handshake within 10 s", stream="stderr",
+                                timeout=COMMAND_TIMEOUT)
+    assert client.wait_exit(COMMAND_TIMEOUT) == 1, client.report()
+    assert any("handshake" in line for line in client.lines["stderr"]), client.report()
+    assert recorder.accepts == 0
 
 
 @pytest.mark.parametrize("flag", ["digest={addr},e2e=off", "digest={addr},e2e=on"], ids=["off", "on"])

@@ -3,9 +3,11 @@ its own list (allowed_clients in burrow's folder, `burrow endpoint allow`,
 [[clients]] in endpoint.toml, --allow), checked against the key the
 end-to-end handshake proves. No list admits no one."""
 import socket
+import subprocess
+import time
 
 from clients import digest_reply
-from conftest import COMMAND_TIMEOUT, describe, free_port, relay_toml, start_endpoint, start_relay
+from conftest import BURROW, COMMAND_TIMEOUT, describe, free_port, relay_toml, start_endpoint, start_relay
 
 
 def connect(burrow, relay, target, role="client", keys=None):
@@ -75,6 +77,51 @@ def test_only_listed_keys_reach_only_their_services(make_relay, procs, keys, bur
     for role in ("client", "other"):
         result = connect(burrow, relay, "lab/ssh", role=role, keys=keys)
         assert result.returncode == 0 and result.stdout == digest_reply(b""), describe(result)
+
+
+def test_one_client_key_holds_at_most_max_streams_per_client(make_relay, procs, keys, burrow, tmp_path, recorder):
+    relay = make_relay(clients={"client": ["*/*"], "other": ["*/*"]})
+    config = tmp_path / "endpoint.toml"
+    config.write_text(f'name = "lab"\nrelay = "{relay.addr}"\nrelay_key = "{relay.key}"\n'
+                      f'max_streams_per_client = 2\n\n[services]\nrec = "{recorder.addr}"\n')
+    lab = start_endpoint(procs, "-c", config, "--allow", keys.pub("other"), env=keys.env("lab"))
+    held = []
+    for i in range(2):
+        p = procs.start([BURROW, "connect", *relay.args, "lab/rec"], stdin=subprocess.PIPE, name=f"connect {i}")
+        p.stdin.write(b"held %d\n" % i)
+        p.stdin.flush()
+        held.append(p)
+    deadline = time.monotonic() + COMMAND_TIMEOUT
+    while sorted(bytes(d) for d in recorder.data()) != [b"held 0\n", b"held 1\n"]:
+        assert time.monotonic() < deadline, f"the service got {recorder.data()}"
+        time.sleep(0.05)
+
+    result = connect(burrow, relay, "lab/rec")
+    assert result.returncode != 0 and result.stdout == b"", describe(result)
+    assert (f"endpoint 'lab' allows 2 open streams per client key (max_streams_per_client), and key "
+            f"{fingerprint(burrow, keys, 'client')} holds that many") in result.stderr.decode(), describe(result)
+    lab.wait_for_line(contains="holds 2 streams here already (max_streams_per_client)", stream="stderr")
+    # Another key is not held back by this one.
+    result = connect(burrow, relay, "lab/rec", role="other", keys=keys)
+    assert result.returncode == 0 and result.stdout == digest_reply(b""), describe(result)
+    assert recorder.accepts == 3
+
+    # A stream that ends frees its place.
+    held[0].stdin.close()
+    assert held[0].wait_exit() == 0, held[0].report()
+    result = connect(burrow, relay, "lab/rec")
+    assert result.returncode == 0 and result.stdout == digest_reply(b""), describe(result)
+    held[1].stdin.close()
+    assert held[1].wait_exit() == 0, held[1].report()
+
+
+def test_max_streams_per_client_must_be_a_positive_count(keys, burrow, tmp_path):
+    config = tmp_path / "endpoint.toml"
+    config.write_text('name = "lab"\nrelay = "127.0.0.1:1"\nmax_streams_per_client = 0\n')
+    result = burrow("endpoint", "-c", config, env=keys.env("lab"))
+    assert result.returncode != 0, describe(result)
+    assert (f"{config}:3: 'max_streams_per_client' must be a whole number from 1 to 1000000"
+            in result.stderr.decode()), describe(result)
 
 
 def test_a_bad_allowed_clients_line_stops_the_endpoint_with_file_and_line(make_relay, keys, burrow):

@@ -154,15 +154,15 @@ def test_metrics_count_exactly_what_went_through(make_relay, endpoint, forward, 
     [own] = laptop["forwards"]
     assert own["pid"] == fwd.proc.p.pid and own["session"] == "connected" and own["relay"] == relay.addr, own
     assert own["forwards"] == [{"listen": f"127.0.0.1:{fwd.port_for('lab/digest')}", "target": "lab/digest",
-                                "state": "ok", "connections_open": 0, "connections": 3,
+                                "state": "ok", "path": "relay", "connections_open": 0, "connections": 3,
                                 "bytes_sent": sum(len(p) for p in payloads),
                                 "bytes_received": sum(len(r) for r in replies)}], own
     result = burrow("status")
     assert result.returncode == 0, describe(result)
     text = result.stdout.decode()
     assert f"forward (pid {fwd.proc.p.pid}): relay {relay.addr} connected" in text, text
-    assert [line.split()[:5] for line in text.splitlines() if "lab/digest" in line] == \
-        [[f"127.0.0.1:{fwd.port_for('lab/digest')}", "lab/digest", "ok", "0", "3"]], text
+    assert [line.split()[:6] for line in text.splitlines() if "lab/digest" in line] == \
+        [[f"127.0.0.1:{fwd.port_for('lab/digest')}", "lab/digest", "ok", "relay", "0", "3"]], text
 
 
 def keys_fingerprint(burrow, keys, role):

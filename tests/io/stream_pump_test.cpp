@@ -119,11 +119,21 @@ public:
     }
 };
 
+// How the endpoint pump reaches the service when it dials only after the
+// end-to-end handshake (StreamPump::dial_local_after_handshake).
+struct LateDial {
+    bool client_speaks = true;      // false: the client opens the stream and never sends msg1
+    bool wrong_client_key = false;  // the client holds another key than the one the endpoint was told
+    bool fails = false;             // the dial fails
+    int dials = 0;
+};
+
 // program <-> client pump <-> client session <-> endpoint session <-> endpoint pump <-> service
 struct Tunnel {
     asio::io_context ctx;
     crypto::Identity client_id = crypto::Identity::generate();
     crypto::Identity endpoint_id = crypto::Identity::generate();
+    crypto::Identity other_id = crypto::Identity::generate();
     App program;
     App service;
     int client_local_fd = -1;  // the client pump's end of the program's connection
@@ -134,7 +144,8 @@ struct Tunnel {
     std::string endpoint_done = "(running)";
 
     // `program_receive_buffer`: SO_RCVBUF of the program's socket (0: the default).
-    explicit Tunnel(int program_receive_buffer = 0)
+    // With `late`, the endpoint pump connects the service only after the handshake.
+    explicit Tunnel(int program_receive_buffer = 0, LateDial* late = nullptr)
         : program(ctx), service(ctx) {
         auto link = connected(ctx);
         auto to_program = connected(ctx, program_receive_buffer);
@@ -153,24 +164,42 @@ struct Tunnel {
                                              proto::Role::acceptor, proto::MuxLimits{}, endpoint_side);
         auto program_end = std::make_shared<tcp::socket>(std::move(to_program.b));
         auto service_end = std::make_shared<tcp::socket>(std::move(to_service.a));
-        client_side->ready = [this, program_end](Session& s) {
+        client_side->ready = [this, program_end, late](Session& s) {
             id = s.mux().open(kTarget);
+            if (late && !late->client_speaks) {
+                s.flush();
+                return;
+            }
+            const crypto::Identity* me = late && late->wrong_client_key ? &other_id : &client_id;
             auto pump = std::make_shared<StreamPump>(s.shared_from_this(), id,
                                                      std::make_unique<TcpByteStream>(std::move(*program_end)),
                                                      [this](const std::string& e) { client_done = e; });
-            pump->set_codec_factory([this](const std::optional<proto::PeerKey>&, std::string&) {
-                return make_e2e_codec(crypto::E2eHandshake::client(client_id, endpoint_id.public_key(), kTarget));
+            pump->set_codec_factory([this, me](const std::optional<proto::PeerKey>&, std::string&) {
+                return make_e2e_codec(crypto::E2eHandshake::client(*me, endpoint_id.public_key(), kTarget));
             });
             pump->start(false);
             s.flush();
         };
-        endpoint_side->opened = [this, service_end](Session& s, proto::StreamId sid) {
+        endpoint_side->opened = [this, service_end, late](Session& s, proto::StreamId sid) {
             s.mux().accept(sid);
-            auto pump = std::make_shared<StreamPump>(s.shared_from_this(), sid,
-                                                     std::make_unique<TcpByteStream>(std::move(*service_end)),
+            std::unique_ptr<ByteStream> local;
+            if (!late) local = std::make_unique<TcpByteStream>(std::move(*service_end));
+            auto pump = std::make_shared<StreamPump>(s.shared_from_this(), sid, std::move(local),
                                                      [this](const std::string& e) { endpoint_done = e; });
             pump->set_codec(make_e2e_codec(
                 crypto::E2eHandshake::endpoint(endpoint_id, client_id.public_key(), kTarget, true)));
+            if (late)
+                pump->dial_local_after_handshake(
+                    [service_end, late]() -> awaitable<StreamPump::Dialed> {
+                        ++late->dials;
+                        StreamPump::Dialed dialed;
+                        if (late->fails)
+                            dialed.failure = "connecting to the service: refused here";
+                        else
+                            dialed.stream = std::make_unique<TcpByteStream>(std::move(*service_end));
+                        co_return dialed;
+                    },
+                    200ms);
             pump->start(true);
             s.flush();
         };
@@ -260,6 +289,51 @@ TEST(StreamPump, AWholeDirectionKeepsItsCleanEndThroughALaterReset) {
     ASSERT_TRUE(t.run_until([&] { return t.program.read(); }));
     EXPECT_EQ(t.program.end, "eof");
     EXPECT_EQ(t.program.got, data);
+}
+
+TEST(StreamPumpLateDial, TheServiceIsDialedOnceTheHandshakeIsDoneAndCarriesBothWays) {
+    LateDial late;
+    Tunnel t(0, &late);
+    const Bytes up = pattern(100 * 1024), down = pattern(300 * 1024);
+    ASSERT_TRUE(t.run_until([&] {
+        const bool sent = t.program.write(up) && t.service.write(down);
+        t.program.read();
+        t.service.read();
+        return sent && t.program.got.size() == down.size() && t.service.got.size() == up.size();
+    }));
+    EXPECT_EQ(t.program.got, down);
+    EXPECT_EQ(t.service.got, up);
+    EXPECT_EQ(late.dials, 1);
+}
+
+TEST(StreamPumpLateDial, AHandshakeThatDoesNotFinishIsResetWithoutADial) {
+    LateDial late;
+    late.client_speaks = false;
+    Tunnel t(0, &late);
+    ASSERT_TRUE(t.run_until([&] { return t.endpoint_done != "(running)"; }));
+    EXPECT_NE(t.endpoint_done.find("did not finish the end-to-end handshake"), std::string::npos) << t.endpoint_done;
+    EXPECT_EQ(late.dials, 0);
+}
+
+TEST(StreamPumpLateDial, AClientWithoutTheExpectedKeyNeverGetsADial) {
+    LateDial late;
+    late.wrong_client_key = true;
+    Tunnel t(0, &late);
+    ASSERT_TRUE(t.run_until([&] { return t.program.write(pattern(1000)) && t.endpoint_done != "(running)"; }));
+    EXPECT_NE(t.endpoint_done.find("end-to-end"), std::string::npos) << t.endpoint_done;
+    EXPECT_EQ(late.dials, 0);
+    ASSERT_TRUE(t.run_until([&] { return t.program.read(); }));
+    EXPECT_EQ(t.program.end, "reset");
+}
+
+TEST(StreamPumpLateDial, AFailedDialResetsTheStreamWithItsReason) {
+    LateDial late;
+    late.fails = true;
+    Tunnel t(0, &late);
+    ASSERT_TRUE(t.run_until([&] { return t.program.read() && t.client_done != "(running)"; }));
+    EXPECT_EQ(t.program.end, "reset");
+    EXPECT_NE(t.client_done.find("refused here"), std::string::npos) << t.client_done;
+    EXPECT_EQ(late.dials, 1);
 }
 
 }  // namespace
