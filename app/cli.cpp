@@ -20,7 +20,8 @@ constexpr const char* kFiles = R"(Files and environment:
   BURROW_HOME      the directory of burrow's files; else $XDG_CONFIG_HOME/burrow, else ~/.config/burrow.
                    It holds id_ed25519 (this machine's key, 0600) and id_ed25519.pub, known_relays and
                    known_endpoints (keys trusted on first use: see burrow known), client.toml (read by
-                   forward, connect and ls when no -c is given), relay.sock / endpoint.sock.
+                   forward, connect and ls when no -c is given), relay.sock / endpoint.sock. It must be
+                   yours and writable by you alone (made 0700 if others may read it).
   BURROW_RELAY     the relay for forward, connect and ls when neither --relay nor client.toml names one.
   --relay HOST     means HOST:7443.
 )";

@@ -7,11 +7,23 @@
 
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "crypto/key_files.hpp"
 
 namespace burrow::app {
 
+namespace {
+
+// burrow's own folder (BURROW_HOME, ~/.config/burrow), checked before its key is used.
+void check_own_folder() {
+    if (const auto changed = crypto::secure_private_folder(crypto::config_dir()); !changed.empty())
+        spdlog::warn("{}", changed);
+}
+
+}  // namespace
+
 crypto::Identity load_or_create_identity(const std::string& path) {
     if (!path.empty()) return crypto::Identity::load(path);
+    check_own_folder();
     const std::string fallback = crypto::default_identity_path();
     if (!std::filesystem::exists(fallback)) {
         const auto identity = crypto::Identity::generate();
@@ -30,6 +42,7 @@ crypto::PublicKey parse_public_key(const std::string& text, const std::string& w
 }
 
 int run_keygen(const KeyArgs& args) {
+    if (args.file.empty()) check_own_folder();
     const std::string path = args.file.empty() ? crypto::default_identity_path() : args.file;
     const auto identity = crypto::Identity::generate();
     if (std::filesystem::exists(std::filesystem::symlink_status(path))) {
@@ -60,6 +73,7 @@ int run_keygen(const KeyArgs& args) {
 }
 
 int run_id(const KeyArgs& args) {
+    if (args.file.empty()) check_own_folder();
     const auto identity = crypto::Identity::load(args.file.empty() ? crypto::default_identity_path() : args.file);
     std::printf("%s\n", args.fingerprint ? identity.public_key().fingerprint().c_str()
                                          : identity.public_key().to_text().c_str());

@@ -52,12 +52,6 @@ std::string_view trim(std::string_view s) {
     return s.substr(first, s.find_last_not_of(space) - first + 1);
 }
 
-std::string mode_text(unsigned mode) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04o", mode & 07777u);
-    return buf;
-}
-
 // The seed from a private key file's contents, or nullopt if they are not exactly one key line.
 std::optional<std::array<std::uint8_t, 32>> parse_private(std::string_view text) {
     if (!text.starts_with(kPrivatePrefix)) return std::nullopt;
@@ -128,9 +122,14 @@ Identity Identity::generate() {
 
 Identity Identity::load(const std::string& path) {
     unsigned mode = 0;
-    auto text = read_file(path, kMaxKeyFileSize, &mode);
+    unsigned owner = 0;
+    auto text = read_file(path, kMaxKeyFileSize, &mode, &owner);
     if (!text) throw IdentityError("no key at " + path + ": run 'burrow keygen'");
     Wipe wipe{*text};
+    if (owner != ::geteuid())
+        throw IdentityError("bad owner on '" + path + "': it belongs to uid " + std::to_string(owner) +
+                            ", not to you (uid " + std::to_string(::geteuid()) +
+                            "); a private key must be yours alone (run burrow as its owner, or chown it)");
     if ((mode & 077) != 0)
         throw IdentityError("permissions " + mode_text(mode) + " for '" + path + "' are too open: chmod 600 it");
     auto seed = parse_private(*text);
@@ -161,7 +160,7 @@ void Identity::save(const std::string& path, std::string_view comment) const {
     create_parent_dirs(path);
     write_new_file(path, text, 0600, true);
     try {
-        write_new_file(path + ".pub", pub, 0644, false);
+        replace_file(path + ".pub", pub, 0644);
     } catch (...) {
         ::unlink(path.c_str());
         throw;

@@ -38,6 +38,25 @@ std::vector<Entry> read_entries(const std::string& path) {
     return entries;
 }
 
+std::optional<std::string> without(std::string_view text, std::string_view name, std::size_t& removed) {
+    std::string kept;
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        const auto eol = rest.find('\n');
+        const std::string_view line = rest.substr(0, eol == std::string_view::npos ? rest.size() : eol + 1);
+        rest.remove_prefix(line.size());
+        const auto start = line.find_first_not_of(kSpace);
+        const auto word = start == std::string_view::npos ? std::string_view{} : line.substr(start);
+        if (word.substr(0, word.find_first_of(kSpace)) == name && !name.empty()) {
+            ++removed;
+            continue;
+        }
+        kept += line;
+    }
+    if (removed == 0) return std::nullopt;
+    return kept;
+}
+
 }  // namespace
 
 KnownPeers::KnownPeers(std::string path) : path_(std::move(path)) {}
@@ -67,32 +86,12 @@ void KnownPeers::add(std::string_view name, const PublicKey& key) const {
 std::vector<KnownPeers::Pin> KnownPeers::list() const { return read_entries(path_); }
 
 std::size_t KnownPeers::remove(std::string_view name) const {
-    const auto text = read_file(path_, kMaxFileSize);
-    if (!text) return 0;
-    std::string kept;
     std::size_t removed = 0;
-    std::string_view rest = *text;
-    while (!rest.empty()) {
-        const auto eol = rest.find('\n');
-        const std::string_view line = rest.substr(0, eol == std::string_view::npos ? rest.size() : eol + 1);
-        rest.remove_prefix(line.size());
-        const auto start = line.find_first_not_of(kSpace);
-        const auto word = start == std::string_view::npos ? std::string_view{} : line.substr(start);
-        if (word.substr(0, word.find_first_of(kSpace)) == name && !name.empty()) {
-            ++removed;
-            continue;
-        }
-        kept += line;
-    }
-    if (removed == 0) return 0;
-    const std::string temp = path_ + ".new";
-    ::unlink(temp.c_str());  // left by a process killed half way
-    write_new_file(temp, kept, 0600, true);
-    if (::rename(temp.c_str(), path_.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(temp.c_str());
-        throw IdentityError("cannot replace " + path_ + ": " + error_text(err));
-    }
+    if (!read_file(path_, kMaxFileSize)) return 0;
+    update_file(path_, kMaxFileSize, [&](const std::optional<std::string>& text) -> std::optional<std::string> {
+        if (!text) return std::nullopt;
+        return without(*text, name, removed);
+    });
     return removed;
 }
 

@@ -1,6 +1,7 @@
 #include "io/control_socket.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -167,6 +168,18 @@ awaitable<ControlReply> control_request(std::string path, std::string request, s
         throw ControlUnreachable(path);
     }
     if (ec) throw fail(ec);
+    // Only a server of this user's (or root's) may answer: another user could
+    // have put a socket where this one looks, and answer "ok".
+    ucred peer{};
+    socklen_t length = sizeof peer;
+    if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0)
+        throw fail(error_code(errno, boost::system::system_category()));
+    if (peer.uid != ::geteuid() && peer.uid != 0 && ::geteuid() != 0) {
+        deadline.disarm();
+        throw std::runtime_error("control socket " + path + " is served by uid " + std::to_string(peer.uid) +
+                                 " (pid " + std::to_string(peer.pid) + "), not by you (uid " +
+                                 std::to_string(::geteuid()) + "): not asking it anything");
+    }
     const std::string line = one_line(request) + "\n";
     co_await asio::async_write(socket, asio::buffer(line.data(), line.size()), redirect_error(use_awaitable, ec));
     if (ec) throw fail(ec);

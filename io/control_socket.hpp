@@ -2,7 +2,8 @@
 // The local control socket of a running relay or endpoint: a Unix domain
 // socket, mode 0600, that takes one request line per connection ("reload\n")
 // and answers one line: "ok <text>\n" or "error <text>\n". `burrow relay
-// reload` and `burrow endpoint reload` are its clients.
+// reload` and `burrow endpoint reload` are its clients; they ask only a server
+// that runs as their own user or as root (SO_PEERCRED).
 #include <chrono>
 #include <functional>
 #include <map>

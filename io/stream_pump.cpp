@@ -1,5 +1,6 @@
 #include "io/stream_pump.hpp"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include "io/scratch.hpp"
@@ -189,6 +190,7 @@ awaitable<void> StreamPump::upload() {
                 abort("end-to-end: " + ec.message(), proto::Errc::internal_error);
                 co_return;
             }
+            sodium_memzero(buf.data(), n);  // end-to-end plaintext does not outlive its use
             const std::size_t taken = mux.send(id_, sealed);
             outbox_.insert(outbox_.end(), sealed.begin() + static_cast<std::ptrdiff_t>(taken), sealed.end());
         } else {
@@ -215,6 +217,7 @@ awaitable<void> StreamPump::download() {
         inbox_.pop_front();
         if (!chunk.bytes.empty()) co_await local_->write_all(chunk.bytes);
         if (traffic_) traffic_->bytes_received += chunk.bytes.size();
+        if (codec_) sodium_memzero(chunk.bytes.data(), chunk.bytes.size());
         inbox_grant_ -= chunk.grant;
         mux.grant(id_, chunk.grant, proto::Clock::now());
         session_->flush();
@@ -288,6 +291,11 @@ void StreamPump::abort(const std::string& why, proto::Errc code) {
         session_->flush();
     }
     mux.grant(id_, inbox_grant_, proto::Clock::now());  // discarded bytes still free the session window
+    if (codec_)
+        while (!inbox_.empty()) {
+            sodium_memzero(inbox_.front().bytes.data(), inbox_.front().bytes.size());
+            inbox_.pop_front();
+        }
     inbox_.clear();
     inbox_grant_ = 0;
     // What the local side got of the peer's direction is a prefix unless the

@@ -1,12 +1,11 @@
 #include "relay/wake_book.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "crypto/key_files.hpp"
 
 namespace burrow::relay {
 
@@ -104,13 +103,11 @@ std::string WakeBook::save() const {
         for (const auto& itf : facts.interfaces) text += " " + interface_text(itf);
         text += "\n";
     }
-    const std::string temp = state_file_ + ".new";
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        out << text;
-        if (!out.flush()) return "cannot write " + temp;
+    try {
+        crypto::replace_file(state_file_, text, 0600);
+    } catch (const std::exception& e) {
+        return e.what();
     }
-    if (::rename(temp.c_str(), state_file_.c_str()) != 0) return "cannot replace " + state_file_;
     return {};
 }
 

@@ -296,12 +296,12 @@ class Keys:
         home = self.root / role
         if role not in self._pub and role != "client":
             # As an endpoint, every role lets the `client` role reach all its services.
-            home.mkdir(parents=True, exist_ok=True)
+            home.mkdir(mode=0o700, parents=True, exist_ok=True)
             (home / "allowed_clients").write_text(f"{self.keyring['client'][1]} test client\n")
         if role not in self._pub:
             if role in self.keyring:
                 src, pub = self.keyring[role]
-                home.mkdir(parents=True, exist_ok=True)
+                home.mkdir(mode=0o700, parents=True, exist_ok=True)
                 shutil.copy2(src, home / "id_ed25519")
                 shutil.copy2(f"{src}.pub", home / "id_ed25519.pub")
             else:
