@@ -13,6 +13,7 @@
 #include "app/endpoint_clients.hpp"
 #include "app/status.hpp"
 #include "app/version.hpp"
+#include "crypto/record.hpp"
 
 namespace {
 
@@ -31,6 +32,10 @@ void setup_logging(const std::string& level) {
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
     spdlog::set_default_logger(logger);
     spdlog::set_level(spdlog::level::from_str(level));
+    if (const auto per_key = burrow::crypto::records_per_key(); per_key != burrow::crypto::kRecordsPerKey)
+        spdlog::warn("test setting BURROW_TEST_RECORDS_PER_KEY: record keys are replaced every {} records "
+                     "(peers must use the same value)",
+                     per_key);
 }
 
 // `burrow ROLE reload`: the running process reloads its config file and says how it went.

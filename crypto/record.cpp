@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <string_view>
 #include <utility>
 
 #include <openssl/evp.h>
@@ -82,6 +84,19 @@ bool decrypt(Cipher cipher, const E2eSecret& key, std::uint64_t counter, std::sp
     return ok;
 }
 
+constexpr std::string_view kRatchetLabel = "burrow record key";
+
+// The key for record `counter`: the one in use, replaced first when `counter`
+// starts a new key's share (both ends do this at the same record).
+void step_key(E2eSecret& key, std::uint64_t counter, std::uint64_t per_key) noexcept {
+    if (counter == 0 || counter % per_key != 0) return;
+    std::array<std::uint8_t, E2eSecret::kSize> next{};
+    crypto_generichash(next.data(), next.size(), reinterpret_cast<const std::uint8_t*>(kRatchetLabel.data()),
+                       kRatchetLabel.size(), key.data(), E2eSecret::kSize);
+    key = E2eSecret(next);
+    sodium_memzero(next.data(), next.size());
+}
+
 // Length of the ciphertext announced by a record header, or the error it is.
 std::error_code read_length(const std::uint8_t* header, std::size_t& length) noexcept {
     length = (std::size_t{header[0]} << 8) | header[1];
@@ -91,6 +106,17 @@ std::error_code read_length(const std::uint8_t* header, std::size_t& length) noe
 }
 
 }  // namespace
+
+std::uint64_t records_per_key() noexcept {
+    static const std::uint64_t value = [] {
+        const char* text = std::getenv("BURROW_TEST_RECORDS_PER_KEY");
+        if (!text || !*text) return kRecordsPerKey;
+        char* end = nullptr;
+        const unsigned long long n = std::strtoull(text, &end, 10);
+        return *end == '\0' && n >= 1 && n <= kRecordsPerKey ? static_cast<std::uint64_t>(n) : kRecordsPerKey;
+    }();
+    return value;
+}
 
 std::uint8_t available_ciphers() noexcept {
     static const std::uint8_t bits = [] {
@@ -106,7 +132,11 @@ RecordSealer::RecordSealer(Cipher cipher, E2eSecret key) noexcept
     : key_(std::move(key)), cipher_(cipher), live_(cipher_known(cipher)) {}
 
 RecordSealer::RecordSealer(RecordSealer&& other) noexcept
-    : key_(std::move(other.key_)), counter_(other.counter_), cipher_(other.cipher_), live_(other.live_) {
+    : key_(std::move(other.key_)),
+      counter_(other.counter_),
+      per_key_(other.per_key_),
+      cipher_(other.cipher_),
+      live_(other.live_) {
     other.live_ = false;
 }
 
@@ -114,6 +144,7 @@ RecordSealer& RecordSealer::operator=(RecordSealer&& other) noexcept {
     if (this != &other) {
         key_ = std::move(other.key_);
         counter_ = other.counter_;
+        per_key_ = other.per_key_;
         cipher_ = other.cipher_;
         live_ = std::exchange(other.live_, false);
     }
@@ -141,6 +172,7 @@ std::error_code RecordSealer::seal(std::span<const std::uint8_t> plain, std::vec
         const std::size_t length = piece.size() + kTag;
         at[0] = static_cast<std::uint8_t>(length >> 8);
         at[1] = static_cast<std::uint8_t>(length);
+        step_key(key_, counter_, per_key_);
         if (!encrypt(cipher_, key_, counter_, piece, at, at + kHeader)) {
             out.resize(start);
             live_ = false;
@@ -165,6 +197,7 @@ std::error_code RecordSealer::seal_close(std::vector<std::uint8_t>& out) {
     std::uint8_t* at = out.data() + start;
     at[0] = 0;
     at[1] = static_cast<std::uint8_t>(kTag);
+    step_key(key_, counter_, per_key_);
     const bool ok = encrypt(cipher_, key_, counter_, {}, at, at + kHeader);
     live_ = false;  // nothing may follow the end of the stream
     key_.wipe();
@@ -182,6 +215,7 @@ RecordOpener::RecordOpener(RecordOpener&& other) noexcept
     : key_(std::move(other.key_)),
       partial_(std::move(other.partial_)),
       counter_(other.counter_),
+      per_key_(other.per_key_),
       cipher_(other.cipher_),
       live_(other.live_),
       peer_closed_(other.peer_closed_) {
@@ -195,6 +229,7 @@ RecordOpener& RecordOpener::operator=(RecordOpener&& other) noexcept {
         partial_ = std::move(other.partial_);
         other.partial_.clear();
         counter_ = other.counter_;
+        per_key_ = other.per_key_;
         cipher_ = other.cipher_;
         live_ = std::exchange(other.live_, false);
         peer_closed_ = other.peer_closed_;
@@ -245,6 +280,7 @@ std::error_code RecordOpener::open_one(std::span<const std::uint8_t> record, std
     if (counter_ == RecordSealer::kMaxRecords) return fail(E2eErrc::record_limit);
     const std::size_t start = plain.size();
     plain.resize(start + record.size() - kHeader - kTag);
+    step_key(key_, counter_, per_key_);
     if (!decrypt(cipher_, key_, counter_, record, plain.data() + start)) {
         sodium_memzero(plain.data() + start, plain.size() - start);
         plain.resize(start);

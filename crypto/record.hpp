@@ -9,6 +9,9 @@
 // direction, starting at 0 and never sent. The associated data is the two
 // length bytes. So a replayed, reordered, dropped or altered record fails
 // authentication, and after any error the sealer or opener stays closed.
+// A key seals at most records_per_key() records (2^24, below AES-GCM's limit
+// in RFC 8446 §5.5): before record k·2^24 both ends replace it with
+// BLAKE2b-256(key = the old key, "burrow record key"), in step, unsent.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -32,6 +35,13 @@ inline constexpr std::uint8_t kCipherOfferAll = 0xff;
 std::uint8_t available_ciphers() noexcept;
 
 struct RecordTestAccess;  // defined by tests only
+
+inline constexpr std::uint64_t kRecordsPerKey = std::uint64_t{1} << 24;
+
+// Records one key seals before it is replaced: kRecordsPerKey, or less when the
+// environment sets BURROW_TEST_RECORDS_PER_KEY (tests only; both ends of a
+// link or stream must agree, or its records fail to authenticate).
+std::uint64_t records_per_key() noexcept;
 
 // Seals one direction of a stream. Owns its key (wiped on destruction);
 // move-only. Default-constructed, moved-from or after an error it is closed:
@@ -65,6 +75,7 @@ private:
     friend struct RecordTestAccess;
     E2eSecret key_;
     std::uint64_t counter_ = 0;
+    std::uint64_t per_key_ = records_per_key();
     Cipher cipher_ = Cipher::chacha20poly1305;
     bool live_ = false;
 };
@@ -102,6 +113,7 @@ private:
     E2eSecret key_;
     std::vector<std::uint8_t> partial_;
     std::uint64_t counter_ = 0;
+    std::uint64_t per_key_ = records_per_key();
     Cipher cipher_ = Cipher::chacha20poly1305;
     bool live_ = false;
     bool peer_closed_ = false;

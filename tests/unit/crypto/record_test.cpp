@@ -12,6 +12,8 @@ namespace burrow::crypto {
 struct RecordTestAccess {
     static void set_counter(RecordSealer& s, std::uint64_t counter) { s.counter_ = counter; }
     static void set_counter(RecordOpener& o, std::uint64_t counter) { o.counter_ = counter; }
+    static void set_per_key(RecordSealer& s, std::uint64_t n) { s.per_key_ = n; }
+    static void set_per_key(RecordOpener& o, std::uint64_t n) { o.per_key_ = n; }
 };
 
 namespace {
@@ -246,6 +248,54 @@ TEST_P(Records, RecordLimit) {
     Bytes extra;
     ASSERT_FALSE(rogue.seal(pattern(5), extra));
     EXPECT_EQ(opener_.open(extra, out), E2eErrc::record_limit);
+}
+
+TEST_P(Records, AKeySealsAtMostRecordsPerKeyThenBothEndsRatchetInStep) {
+    EXPECT_EQ(records_per_key(), kRecordsPerKey);
+    EXPECT_EQ(kRecordsPerKey, std::uint64_t{1} << 24);
+    RecordTestAccess::set_per_key(sealer_, 4);
+    RecordTestAccess::set_per_key(opener_, 4);
+    const Bytes plain = pattern(50 * RecordSealer::kMaxPlain + 7);  // 51 records: 12 new keys
+    Bytes wire = seal(plain);
+    ASSERT_FALSE(sealer_.seal_close(wire));
+    Bytes out;
+    ASSERT_FALSE(opener_.open(wire, out));
+    EXPECT_EQ(out, plain);
+    EXPECT_TRUE(opener_.peer_closed());
+}
+
+TEST_P(Records, TheRecordAfterTheLastOfAKeyIsSealedWithANewOne) {
+    RecordSealer ratcheting(GetParam(), E2eSecret(key_));
+    RecordTestAccess::set_per_key(ratcheting, 4);
+    Bytes a, b;
+    const Bytes plain = pattern(5 * RecordSealer::kMaxPlain);
+    ASSERT_FALSE(ratcheting.seal(plain, a));
+    ASSERT_FALSE(sealer_.seal(plain, b));  // the default: 2^24 records per key
+    const std::size_t record = RecordSealer::sealed_size(RecordSealer::kMaxPlain);
+    ASSERT_EQ(a.size(), 5 * record);
+    EXPECT_TRUE(std::equal(a.begin(), a.begin() + 4 * record, b.begin()));
+    EXPECT_FALSE(std::equal(a.begin() + 4 * record, a.end(), b.begin() + 4 * record));
+    // An opener that does not ratchet there takes the fifth record for a forgery.
+    Bytes out;
+    EXPECT_EQ(opener_.open(a, out), E2eErrc::auth_failed);
+    EXPECT_EQ(out, Bytes(plain.begin(), plain.begin() + 4 * RecordSealer::kMaxPlain));
+}
+
+TEST_P(Records, TheDefaultRatchetComesAtRecordTwoToThe24) {
+    const std::uint64_t boundary = std::uint64_t{1} << 24;
+    RecordTestAccess::set_counter(sealer_, boundary - 1);
+    RecordTestAccess::set_counter(opener_, boundary - 1);
+    const Bytes plain = pattern(3 * RecordSealer::kMaxPlain);
+    const Bytes wire = seal(plain);
+    Bytes out;
+    ASSERT_FALSE(opener_.open(wire, out));
+    EXPECT_EQ(out, plain);
+    RecordOpener stale(GetParam(), E2eSecret(key_));  // keeps the first key past the boundary
+    RecordTestAccess::set_counter(stale, boundary - 1);
+    RecordTestAccess::set_per_key(stale, boundary * 2);
+    out.clear();
+    EXPECT_EQ(stale.open(wire, out), E2eErrc::auth_failed);
+    EXPECT_EQ(out, Bytes(plain.begin(), plain.begin() + RecordSealer::kMaxPlain));
 }
 
 TEST_P(Records, ClosedWhenDefaultOrMovedFrom) {
