@@ -77,7 +77,11 @@ io::awaitable<std::string> connect_stdio(ClientOptions options, std::string targ
     });
     io::error_code ec;
     while (!done) co_await finished.async_wait(io::redirect_error(io::use_awaitable, ec));
+    // ssh sends SIGHUP as it closes our stdio, maybe after the stream ended:
+    // from here on it must not kill the process before the GOAWAY is written.
     signals.cancel();
+    signals.clear();
+    std::signal(SIGHUP, SIG_IGN);
     session->close(ended_by);
     co_return error;
 }
