@@ -7,11 +7,12 @@ once through endpoint `lab`, which has a UPnP mapping on the lab router
 one (through the relay on the VPS). The two take turns, `--reps` times each;
 it prints the median MB/s and the CPU seconds the relay spent, and writes
 them to bench/DIRECT_PATH.md, which bench/RESULTS.md includes (this script
-puts it there, and bench/run keeps it). `--vps-rate` limits what the VPS sends
-(testnet.sh `rate vps`), as a cheap VPS's port would; `off` for no limit.
+puts it there, and bench/run keeps it). `--vps-rates` lists limits on what
+the VPS sends (testnet.sh `rate vps`), as a cheap VPS's port would, one
+measurement each; `off` is no limit.
 Needs root; builds its own network (MKNET_PREFIX bdPID) and tears it down.
 
-    bench/direct_path.py [--size-mb 200] [--reps 3] [--vps-rate 100mbit]
+    bench/direct_path.py [--size-mb 200] [--reps 3] [--vps-rates off,100mbit]
 """
 import argparse
 import os
@@ -68,8 +69,8 @@ def cpu_seconds(pid):
 
 
 def write_results(args, mapped, relay_addr, results):
-    median = {path: (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
-              for path, runs in results.items()}
+    median = {rate: {path: (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
+                     for path, runs in by_path.items()} for rate, by_path in results.items()}
     commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip() or "unknown"
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
@@ -81,16 +82,18 @@ def write_results(args, mapped, relay_addr, results):
         f"commit {commit}, on {cpu} ({os.cpu_count()} cores). On the namespace network, `burrow connect` on the "
         f"laptop pushes {args.size_mb} MB to a sink on the GPU box: *direct* through the lab router's UPnP "
         f"mapping {mapped} (endpoint `lab`), *relay* through the relay on the VPS {relay_addr} (endpoint `lab2`, "
-        f"same box, no mapping). The VPS sends at most {args.vps_rate}, as a cheap VPS's port would. "
-        f"Median of {args.reps}, taking turns.",
+        f"same box, no mapping). *VPS sends* is the limit put on the VPS's uplink, as a cheap VPS's port "
+        f"would have. Median of {args.reps}, taking turns.",
         "",
-        "| path | MB/s | relay CPU s |",
-        "|---|---:|---:|",
-        *[f"| {path} | {mbps:,.0f} | {cpu_s:.2f} |" for path, (mbps, cpu_s) in median.items()],
-        "",
-        f"direct ÷ relay: {median['direct'][0] / median['relay'][0]:.2f}",
-        "",
+        "| VPS sends | path | MB/s | relay CPU s | direct ÷ relay |",
+        "|---|---|---:|---:|---:|",
     ]
+    for rate, by_path in median.items():
+        ratio = by_path["direct"][0] / by_path["relay"][0]
+        for path, (mbps, cpu_s) in by_path.items():
+            lines.append(f"| {'no limit' if rate == 'off' else rate} | {path} | {mbps:,.0f} | {cpu_s:.2f} | "
+                         f"{f'{ratio:.2f}' if path == 'direct' else ''} |")
+    lines.append("")
     text = "\n".join(lines)
     print(text)
     (REPO / "bench" / "DIRECT_PATH.md").write_text(text)
@@ -106,11 +109,33 @@ def write_results(args, mapped, relay_addr, results):
         results_md.write_text(old[:at] + text + "\n" + old[at:])
 
 
+def measure(args, net, data, relay, relay_addr, keys, work):
+    """{"direct": [(MB/s, relay CPU s)], "relay": [...]}, taking turns."""
+    results = {"direct": [], "relay": []}
+    for rep in range(args.reps):
+        order = [("direct", "lab"), ("relay", "lab2")]
+        for path, name in order if rep % 2 == 0 else reversed(order):
+            relay_cpu = cpu_seconds(relay.pid)
+            begin = time.monotonic()
+            with open(data, "rb") as stdin:
+                done = subprocess.run(net.argv("laptop", BURROW, "connect", "--relay", relay_addr,
+                                               "--relay-key", keys["relay"], f"{name}/sink"),
+                                      env=dict(os.environ, BURROW_HOME=str(work / "laptop")), stdin=stdin,
+                                      capture_output=True, timeout=600)
+            seconds = time.monotonic() - begin
+            went_direct = b"direct path to" in done.stderr
+            if done.returncode != 0 or not done.stdout.decode().endswith(f" {args.size_mb << 20}\n") \
+                    or went_direct != (path == "direct"):
+                raise SystemExit(f"direct_path: {path} run failed: {done.stdout!r} {done.stderr.decode()}")
+            results[path].append((args.size_mb / seconds, cpu_seconds(relay.pid) - relay_cpu))
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=200)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--vps-rate", default="100mbit")
+    parser.add_argument("--vps-rates", default="off,100mbit")
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("direct_path: needs root (network namespaces)")
@@ -131,8 +156,6 @@ def main():
                                  capture_output=True, check=True).stdout.decode()
             keys[role] = next(l for l in out.splitlines() if l.startswith("burrow-ed25519 "))
         net.up()
-        if args.vps_rate != "off":
-            net.run("rate", "vps", args.vps_rate)
         relay_addr = f"{net.vars['VPS_IP']}:{PORT}"
         (work / "relay.toml").write_text(
             f'listen = "{relay_addr}"\n'
@@ -155,23 +178,10 @@ def main():
         with open(data, "wb") as f:
             for _ in range(args.size_mb):
                 f.write(os.urandom(1 << 20))
-        results = {"direct": [], "relay": []}
-        for rep in range(args.reps):
-            order = [("direct", "lab"), ("relay", "lab2")]
-            for path, name in order if rep % 2 == 0 else reversed(order):
-                relay_cpu = cpu_seconds(relay.pid)
-                begin = time.monotonic()
-                with open(data, "rb") as stdin:
-                    done = subprocess.run(net.argv("laptop", BURROW, "connect", "--relay", relay_addr,
-                                                   "--relay-key", keys["relay"], f"{name}/sink"),
-                                          env=dict(os.environ, BURROW_HOME=str(work / "laptop")), stdin=stdin,
-                                          capture_output=True, timeout=600)
-                seconds = time.monotonic() - begin
-                went_direct = b"direct path to" in done.stderr
-                if done.returncode != 0 or not done.stdout.decode().endswith(f" {args.size_mb << 20}\n") \
-                        or went_direct != (path == "direct"):
-                    raise SystemExit(f"direct_path: {path} run failed: {done.stdout!r} {done.stderr.decode()}")
-                results[path].append((args.size_mb / seconds, cpu_seconds(relay.pid) - relay_cpu))
+        results = {}
+        for rate in args.vps_rates.split(","):
+            net.run("rate", "vps", rate)
+            results[rate] = measure(args, net, data, relay, relay_addr, keys, work)
         write_results(args, mapped, relay_addr, results)
     finally:
         for p in reversed(procs):
