@@ -247,6 +247,7 @@ RelaySetup relay_setup(const RelayArgs& args) {
     options.limits.max_unauthenticated = limit("max_unauthenticated", options.limits.max_unauthenticated);
     options.limits.max_unauthenticated_per_source =
         limit("max_unauthenticated_per_source", options.limits.max_unauthenticated_per_source);
+    options.limits.max_sessions_per_key = limit("max_sessions_per_key", options.limits.max_sessions_per_key);
     options.limits.stream_opens_per_second = limit("stream_opens_per_second", options.limits.stream_opens_per_second);
     options.limits.stream_open_burst = 2 * options.limits.stream_opens_per_second;
     options.mux.max_streams = limit("max_streams_per_session", options.mux.max_streams);

@@ -128,6 +128,7 @@ const std::map<std::string, std::string>& relay_limit_keys() {
         {"handshake_timeout_ms", "time a new connection has to authenticate"},
         {"max_unauthenticated", "connections still authenticating, in all"},
         {"max_unauthenticated_per_source", "connections still authenticating, per source address"},
+        {"max_sessions_per_key", "live and suspended sessions one key may hold (a suspended one gives way)"},
         {"max_streams_per_session", "concurrent streams one peer may open"},
         {"max_frame", "largest frame payload accepted (1024..65536)"},
         {"stream_window", "bytes in flight per stream"},

@@ -5,27 +5,31 @@
 #include "io/backoff.hpp"
 #include "io/relay_dial.hpp"
 #include "io/session.hpp"
-#include "proto/errc.hpp"
-#include "proto/frame.hpp"
-#include "proto/wire.hpp"
 
 namespace burrow::io {
 namespace {
 
-constexpr std::size_t kResumePayload = 16 + 32 + 8;
-
-std::vector<std::uint8_t> frame(std::uint8_t type, const std::vector<std::uint8_t>& payload) {
-    std::vector<std::uint8_t> out;
-    proto::append_frame(out, static_cast<proto::FrameType>(type), 0, 0, payload);
-    return out;
-}
-
-awaitable<void> read_exactly(ByteStream& t, std::span<std::uint8_t> out) {
-    std::size_t got = 0;
-    while (got < out.size()) {
-        const std::size_t n = co_await t.read_some(out.subspan(got));
+// Reads until `bytes` holds `total` bytes.
+awaitable<void> read_up_to(ByteStream& t, std::vector<std::uint8_t>& bytes, std::size_t total) {
+    std::size_t got = bytes.size();
+    bytes.resize(total);
+    while (got < total) {
+        const std::size_t n = co_await t.read_some(std::span<std::uint8_t>(bytes).subspan(got));
         if (n == 0) throw std::runtime_error("the peer closed the connection");
         got += n;
+    }
+}
+
+// What the relay answered a RESUME with.
+awaitable<proto::ResumeAnswer> read_answer(ByteStream& t) {
+    std::vector<std::uint8_t> bytes;
+    proto::ResumeAnswer answer;
+    for (;;) {
+        if (const auto ec = proto::parse_resume_answer(bytes, answer))
+            throw std::runtime_error("malformed answer to RESUME: " + ec.message());
+        const auto* need = std::get_if<proto::NeedBytes>(&answer);
+        if (!need) co_return answer;
+        co_await read_up_to(t, bytes, need->total);
     }
 }
 
@@ -33,45 +37,20 @@ awaitable<void> read_exactly(ByteStream& t, std::span<std::uint8_t> out) {
 
 awaitable<Opening> read_opening(ByteStream& transport) {
     Opening opening;
-    std::array<std::uint8_t, proto::FrameHeader::kSize> header{};
-    co_await read_exactly(transport, header);
-    const std::uint32_t length = proto::load_be32(&header[6]);
-    if (header[0] != proto::kResumeFrameType) {
-        opening.bytes.assign(header.begin(), header.end());
+    proto::Opening parsed;
+    for (;;) {
+        if (const auto ec = proto::parse_opening(opening.bytes, parsed))
+            throw std::runtime_error("malformed RESUME: " + ec.message());
+        if (const auto* need = std::get_if<proto::NeedBytes>(&parsed)) {
+            co_await read_up_to(transport, opening.bytes, need->total);
+            continue;
+        }
+        if (const auto* request = std::get_if<proto::ResumeRequest>(&parsed)) {
+            opening.resume = *request;
+            opening.bytes.clear();
+        }
         co_return opening;
     }
-    if (length != kResumePayload) throw std::runtime_error("malformed RESUME");
-    std::array<std::uint8_t, kResumePayload> payload{};
-    co_await read_exactly(transport, payload);
-    proto::ByteReader r(payload);
-    opening.resume = true;
-    r.read(opening.ticket.id);
-    r.read(opening.ticket.secret);
-    r.u64(opening.peer_received);
-    co_return opening;
-}
-
-std::vector<std::uint8_t> resume_frame(const proto::ResumeTicket& ticket, std::uint64_t received) {
-    std::vector<std::uint8_t> payload;
-    proto::ByteWriter w(payload);
-    w.bytes(std::span<const std::uint8_t>(ticket.id));
-    w.bytes(std::span<const std::uint8_t>(ticket.secret));
-    w.u64(received);
-    return frame(proto::kResumeFrameType, payload);
-}
-
-std::vector<std::uint8_t> resumed_frame(std::uint64_t received) {
-    std::vector<std::uint8_t> payload;
-    proto::ByteWriter(payload).u64(received);
-    return frame(proto::kResumedFrameType, payload);
-}
-
-std::vector<std::uint8_t> refusal_frame(const std::string& reason) {
-    std::vector<std::uint8_t> payload;
-    proto::ByteWriter w(payload);
-    w.u16(static_cast<std::uint16_t>(proto::Errc::session_closed));
-    w.bytes(std::string_view(reason).substr(0, proto::kMaxReasonLen));
-    return frame(static_cast<std::uint8_t>(proto::FrameType::goaway), payload);
 }
 
 awaitable<void> reattach(std::shared_ptr<Session> session, Redial redial) {
@@ -83,24 +62,13 @@ awaitable<void> reattach(std::shared_ptr<Session> session, Redial redial) {
         try {
             auto transport = co_await redial();
             if (!session->suspended() || session->closed()) co_return;
-            co_await transport->write_all(resume_frame(*session->ticket(), session->received_total()));
-            std::array<std::uint8_t, proto::FrameHeader::kSize> header{};
-            co_await read_exactly(*transport, header);
-            const std::uint32_t length = proto::load_be32(&header[6]);
-            if (length > proto::kMaxReasonLen + 2) throw std::runtime_error("malformed answer to RESUME");
-            std::vector<std::uint8_t> payload(length);
-            co_await read_exactly(*transport, payload);
-            proto::ByteReader r(payload);
-            std::uint64_t peer_received = 0;
-            if (header[0] == proto::kResumedFrameType && r.u64(peer_received)) {
-                session->resume(std::move(transport), peer_received);
+            co_await transport->write_all(session->resume_request());
+            const auto answer = co_await read_answer(*transport);
+            if (const auto* accepted = std::get_if<proto::ResumeAccepted>(&answer)) {
+                session->resume(std::move(transport), accepted->received);
                 co_return;
             }
-            std::uint16_t code = 0;
-            r.u16(code);
-            failure = "the relay cannot resume the session: " +
-                      std::string(reinterpret_cast<const char*>(payload.data()) + std::min<std::size_t>(2, length),
-                                  length - std::min<std::size_t>(2, length));
+            failure = "the relay cannot resume the session: " + std::get<proto::ResumeRefused>(answer).reason;
             refused = true;
         } catch (const RelayKeyRefused&) {
             // No use trying again until someone changes the pin; a new dial says how, once.

@@ -1,15 +1,17 @@
 #pragma once
-// The frames a resumed transport starts with (docs/PROTOCOL.md §3.5), and the
-// initiator's loop that re-dials until a suspended session is resumed.
+// Reading the frames a resumed transport starts with (docs/PROTOCOL.md §3.6;
+// proto/resume_frames parses them), and the initiator's loop that re-dials
+// until a suspended session is resumed.
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "io/asio.hpp"
 #include "io/byte_stream.hpp"
-#include "proto/control.hpp"
+#include "proto/resume_frames.hpp"
 
 namespace burrow::io {
 
@@ -17,19 +19,13 @@ class Session;
 
 // What a new transport opened with: a RESUME, or the first bytes of a new session.
 struct Opening {
-    bool resume = false;
-    proto::ResumeTicket ticket;
-    std::uint64_t peer_received = 0;
+    std::optional<proto::ResumeRequest> resume;
     std::vector<std::uint8_t> bytes;  // for a new session: what was read already
 };
 
-// Reads the first frame header (and a RESUME's payload). Throws on EOF or error.
+// Reads the first frame header (and a RESUME's payload), nothing more.
+// Throws on EOF, error or a malformed RESUME.
 awaitable<Opening> read_opening(ByteStream& transport);
-
-std::vector<std::uint8_t> resume_frame(const proto::ResumeTicket& ticket, std::uint64_t received);
-std::vector<std::uint8_t> resumed_frame(std::uint64_t received);
-// A GOAWAY refusing a RESUME.
-std::vector<std::uint8_t> refusal_frame(const std::string& reason);
 
 using Redial = std::function<awaitable<std::unique_ptr<ByteStream>>()>;
 

@@ -9,9 +9,16 @@
 namespace burrow::io {
 namespace {
 
-constexpr auto kLinger = std::chrono::seconds(2);            // how long close() lets queued frames out
-constexpr std::uint64_t kAckEvery = 128 * 1024;              // ACK after this many bytes received
-constexpr std::size_t kMaxUnacknowledged = 16 * 1024 * 1024;  // the writer waits beyond this
+constexpr auto kLinger = std::chrono::seconds(2);  // how long close() lets queued frames out
+constexpr std::size_t kMaxUnacknowledged = 16 * 1024 * 1024;
+
+// Never more unacknowledged than the peer could have in flight under the session's credit.
+proto::ResumptionLimits resumption_limits(const proto::MuxLimits& mux, const Liveness& liveness) {
+    proto::ResumptionLimits limits;
+    limits.max_unacknowledged = std::min<std::size_t>(kMaxUnacknowledged, mux.session_window);
+    limits.ack_deadline = liveness.dead_after;
+    return limits;
+}
 
 template <class... Fs>
 struct Overloaded : Fs... {
@@ -36,6 +43,7 @@ Session::Session(asio::any_io_executor ex, std::unique_ptr<ByteStream> transport
       liveness_(liveness),
       last_heard_(std::chrono::steady_clock::now()),
       peer_(transport_->describe()),
+      resumption_(role, resumption_limits(limits, liveness)),
       initial_input_(std::move(initial_input)) {}
 
 void Session::start() {
@@ -71,7 +79,7 @@ awaitable<void> Session::read_loop(std::shared_ptr<ByteStream> transport, unsign
     if (!initial_input_.empty()) {
         const auto input = std::move(initial_input_);
         initial_input_.clear();
-        rx_total_ += input.size();
+        resumption_.received(input.size());
         const auto ec = mux_.receive(input);
         dispatch();
         if (ec) {
@@ -92,17 +100,14 @@ awaitable<void> Session::read_loop(std::shared_ptr<ByteStream> transport, unsign
             break;
         }
         last_heard_ = std::chrono::steady_clock::now();
-        rx_total_ += n;
+        resumption_.received(n);
         const auto ec = mux_.receive(buf.first(n));
         dispatch();
         if (ec) {
             close("protocol error: " + ec.message());
             break;
         }
-        if (ticket_ && rx_total_ - acked_rx_ >= kAckEvery) {
-            mux_.ack(rx_total_);
-            acked_rx_ = rx_total_;
-        }
+        if (const auto ack = resumption_.ack_due(false)) mux_.ack(*ack);
         flush();
         co_await let_others_run();
     }
@@ -115,8 +120,7 @@ awaitable<void> Session::write_loop(std::shared_ptr<ByteStream> transport, unsig
         co_await transport->write_all(replay);
     }
     while (generation == generation_) {
-        const bool backlogged = ticket_ && resend_.size() > kMaxUnacknowledged;
-        const auto out = backlogged ? std::span<const std::uint8_t>{} : mux_.pending_output();
+        const auto out = resumption_.may_write() ? mux_.pending_output() : std::span<const std::uint8_t>{};
         if (out.empty()) {
             if (closed_) break;
             writer_idle_ = true;
@@ -126,17 +130,13 @@ awaitable<void> Session::write_loop(std::shared_ptr<ByteStream> transport, unsig
             writer_idle_ = false;
             continue;
         }
-        if (ticket_) {
-            // Kept until the peer acknowledges it, so that a resumed session can replay it;
-            // written from that copy (the peer cannot acknowledge it before it is written).
-            const auto kept = resend_.append(out);
-            mux_.consume_output(out.size());
-            co_await transport->write_all(kept);
-        } else {
-            co_await transport->write_all(out);
-            mux_.consume_output(out.size());
-            resend_.skip(out.size());  // counted, so offsets agree with the peer's if resumption starts
-        }
+        // A resumable session writes from the copy kept for replay (the peer
+        // cannot acknowledge it before it is written), so the output is free at once.
+        const bool kept = resumption_.enabled();
+        const auto bytes = resumption_.written(out, proto::Clock::now());
+        if (kept) mux_.consume_output(out.size());
+        co_await transport->write_all(bytes);
+        if (!kept) mux_.consume_output(out.size());
     }
     if (closed_ && generation == generation_) {
         linger_.cancel();
@@ -156,22 +156,27 @@ awaitable<void> Session::liveness_loop() {
         if (silent >= liveness_.dead_after) {
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(silent).count();
             const std::string why = "no sign of life from the peer for " + std::to_string(ms / 1000) + " s";
-            if (!ticket_) mux_.goaway(proto::Errc::timeout, why);
+            if (!resumption_.enabled()) mux_.goaway(proto::Errc::timeout, why);
             transport_failed(why, generation_);
             continue;
         }
-        probe_rtt();
-        if (ticket_ && rx_total_ > acked_rx_) {
-            mux_.ack(rx_total_);
-            acked_rx_ = rx_total_;
+        if (resumption_.ack_overdue(proto::Clock::now())) {
+            // It keeps this side holding what it wrote, up to the bound, for nothing.
+            const std::string why = "the peer stopped acknowledging what it received (" +
+                                    std::to_string(resumption_.unacknowledged()) + " bytes held)";
+            mux_.goaway(proto::Errc::protocol_error, why);
+            close(why);
+            break;
         }
+        probe_rtt();
+        if (const auto ack = resumption_.ack_due(true)) mux_.ack(*ack);
         flush();
     }
 }
 
 void Session::transport_failed(const std::string& why, unsigned generation) {
     if (closed_ || suspended_ || generation != generation_) return;
-    if (!ticket_) {
+    if (!resumption_.enabled()) {
         close(why);
         return;
     }
@@ -191,15 +196,14 @@ void Session::transport_failed(const std::string& why, unsigned generation) {
 bool Session::resume(std::unique_ptr<ByteStream> transport, std::uint64_t peer_received,
                      std::vector<std::uint8_t> preamble) {
     if (closed_ || !suspended_) return false;
-    std::vector<std::span<const std::uint8_t>> missed;
-    if (!resend_.replay_from(peer_received, missed)) {
-        close("cannot resume: the peer has " + std::to_string(peer_received) + " bytes, these are kept from " +
-              std::to_string(resend_.begin()) + " to " + std::to_string(resend_.end()));
+    replay_ = std::move(preamble);
+    const std::size_t before = replay_.size();
+    if (!resumption_.replay(peer_received, replay_, proto::Clock::now())) {
+        close("cannot resume: the peer has received " + std::to_string(peer_received) + " of the " +
+              std::to_string(resumption_.written_total()) + " bytes written, and the ones it lacks are not kept");
         return false;
     }
-    replay_ = std::move(preamble);
-    for (const auto piece : missed) replay_.insert(replay_.end(), piece.begin(), piece.end());
-    resend_.acknowledge(peer_received);
+    const std::size_t replayed = replay_.size() - before;
     transport_ = std::move(transport);
     peer_ = transport_->describe();
     suspended_ = false;
@@ -207,7 +211,7 @@ bool Session::resume(std::unique_ptr<ByteStream> transport, std::uint64_t peer_r
     last_heard_ = std::chrono::steady_clock::now();
     mux_.set_min_rtt({});  // another path: measured again
     probe_rtt();
-    spdlog::info("session {}: resumed ({} bytes replayed)", peer_, resend_.end() - peer_received);
+    spdlog::info("session {}: resumed ({} bytes replayed)", peer_, replayed);
     spawn_loops();
     if (auto h = handler_) h->on_resumed(*this);
     return true;
@@ -216,18 +220,19 @@ bool Session::resume(std::unique_ptr<ByteStream> transport, std::uint64_t peer_r
 void Session::probe_rtt() {
     probe_payload_ = ++pings_sent_;
     probe_sent_ = proto::Clock::now();
+    probe_offset_ = resumption_.written_total();
     mux_.ping(probe_payload_);
 }
 
 void Session::on_pong(std::uint64_t payload) {
     if (payload != probe_payload_ || probe_sent_ == proto::Clock::time_point{}) return;
-    const auto rtt = proto::Clock::now() - probe_sent_;
+    const auto now = proto::Clock::now();
+    const auto rtt = now - probe_sent_;
     probe_sent_ = {};
+    resumption_.peer_reached(probe_offset_, now);
     const auto known = mux_.min_rtt();
     if (known == proto::Clock::duration::zero() || rtt < known) mux_.set_min_rtt(rtt);
 }
-
-void Session::enable_resume(const proto::ResumeTicket& ticket) { ticket_ = ticket; }
 
 void Session::flush() {
     if (writer_idle_) wake_.cancel();
@@ -326,14 +331,14 @@ void Session::handle(proto::MuxEvent&& event) {
             [&](StreamWritable& e) { with_stream(e.stream, [](StreamHandler& h) { h.on_writable(); }); },
             [&](ControlReceived& e) {
                 if (auto* ticket = std::get_if<ResumeTicket>(&e.message)) {
-                    enable_resume(*ticket);
+                    if (resumption_.take_ticket(*ticket)) close("protocol error: a second RESUME_TICKET");
                     return;
                 }
                 if (handler_) handler_->on_control(*this, std::move(e.message));
             },
             [&](PongReceived& e) { on_pong(e.payload); },
             [&](AckReceived& e) {
-                if (!resend_.acknowledge(e.total)) {
+                if (resumption_.on_ack(e.total, proto::Clock::now())) {
                     close("protocol error: the peer acknowledged bytes never sent");
                     return;
                 }

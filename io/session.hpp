@@ -4,8 +4,9 @@
 // StreamHandler attached to that stream; session events to the SessionHandler.
 // Single-threaded: everything runs on the session's executor.
 //
-// A resumable session (docs/PROTOCOL.md §3.5) survives a broken transport: it
-// keeps every byte it wrote until the peer acknowledges it, is *suspended*
+// A resumable session (docs/PROTOCOL.md §3.6) survives a broken transport: it
+// keeps every byte it wrote until the peer acknowledges it (proto::Resumption
+// does the counting and keeping), is *suspended*
 // when the transport fails, and resume() puts it on a new transport, replaying
 // what the peer missed. Streams and the local connections behind them never
 // notice. A session not resumed within the grace period closes.
@@ -19,7 +20,7 @@
 #include "io/asio.hpp"
 #include "io/byte_stream.hpp"
 #include "proto/mux.hpp"
-#include "proto/resend_buffer.hpp"
+#include "proto/resumption.hpp"
 
 namespace burrow::io {
 
@@ -77,11 +78,15 @@ public:
     // Idempotent. Tells the peer (GOAWAY), flushes for a moment, then closes.
     void close(const std::string& why);
 
-    // From now on a broken transport suspends the session instead of closing it.
-    void enable_resume(const proto::ResumeTicket& ticket);
-    const std::optional<proto::ResumeTicket>& ticket() const noexcept { return ticket_; }
+    // The acceptor issued `ticket`: from now on a broken transport suspends
+    // the session instead of closing it. (The initiator's session enables
+    // itself when the ticket arrives.)
+    void enable_resume(const proto::ResumeTicket& ticket) { resumption_.enable(ticket); }
+    const std::optional<proto::ResumeTicket>& ticket() const noexcept { return resumption_.ticket(); }
     bool suspended() const noexcept { return suspended_; }
-    std::uint64_t received_total() const noexcept { return rx_total_; }
+    std::uint64_t received_total() const noexcept { return resumption_.received_total(); }
+    // Initiator: the RESUME frame that starts a new transport for this session.
+    std::vector<std::uint8_t> resume_request() const { return resumption_.resume_request(); }
     // Puts a suspended session on `transport`; the peer has received
     // `peer_received` bytes. `preamble` is written before anything else.
     // False (and the session closed) when the peer asks for bytes no longer kept.
@@ -127,17 +132,15 @@ private:
     std::uint64_t pings_sent_ = 0;
     std::uint64_t probe_payload_ = 0;            // of the PING being timed
     proto::Clock::time_point probe_sent_{};      // when it went out; {} when none is
+    std::uint64_t probe_offset_ = 0;             // bytes written before it
     std::string peer_;
     bool closed_ = false;
     bool writer_idle_ = false;
     bool transport_closed_ = false;  // after close(): the writer is done with it
     // resumption
     unsigned generation_ = 0;  // of the current transport; loops of older ones stop
-    std::optional<proto::ResumeTicket> ticket_;
+    proto::Resumption resumption_;
     bool suspended_ = false;
-    proto::ResendBuffer resend_;
-    std::uint64_t rx_total_ = 0;
-    std::uint64_t acked_rx_ = 0;  // what our last ACK told the peer
     std::vector<std::uint8_t> initial_input_;
     std::vector<std::uint8_t> replay_;  // preamble + bytes the peer missed, written first after resume()
 };

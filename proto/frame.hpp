@@ -25,7 +25,7 @@ enum class FrameType : std::uint8_t {
 };
 inline constexpr std::uint8_t kLastFrameType = 10;
 
-// Frames a resumed transport starts with instead of HELLO (docs/PROTOCOL.md §3.5).
+// Frames a resumed transport starts with instead of HELLO (docs/PROTOCOL.md §3.6).
 // They never reach a Mux; the session layer reads and writes them.
 inline constexpr std::uint8_t kResumeFrameType = 11;   // session id (16) | secret (32) | u64 received
 inline constexpr std::uint8_t kResumedFrameType = 12;  // u64 received

@@ -286,6 +286,9 @@ std::error_code Mux::on_goaway(std::span<const std::uint8_t> payload) {
 std::error_code Mux::on_control(std::span<const std::uint8_t> payload) {
     ControlMessage msg;
     if (auto ec = decode_control(payload, msg)) return fail(Errc::malformed_frame, "bad control message");
+    // Only the acceptor issues tickets (§3.6): one sent to it would let the peer choose what it honours.
+    if (role_ == Role::acceptor && std::holds_alternative<ResumeTicket>(msg))
+        return fail(Errc::protocol_error, "RESUME_TICKET sent to the acceptor");
     events_.emplace_back(ControlReceived{std::move(msg)});
     return {};
 }

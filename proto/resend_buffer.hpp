@@ -1,6 +1,6 @@
 #pragma once
 // The bytes of a session's output that the peer has not acknowledged yet,
-// addressed by their offset in the whole output (docs/PROTOCOL.md §3.5). After
+// addressed by their offset in the whole output (docs/PROTOCOL.md §3.6). After
 // a broken transport, a resumed session replays them from the offset the
 // peer says it has received.
 #include <cstdint>

@@ -150,19 +150,41 @@ std::size_t Relay::reload(RelayOptions options, std::string* expose_failure) {
         auto s = live.session.lock();
         if (s && !options_.policy.knows(live.key)) revoked.push_back(s);
     }
-    for (const auto& entry : registry_.list()) {
-        const auto* e = registry_.find(entry.name);
-        auto s = e ? e->session.lock() : nullptr;
+    // Suspended sessions too: what they may no longer do is refused before they resume.
+    for (const auto& [name, entry] : registry_.entries()) {
+        auto s = entry.session.lock();
         const auto it = s ? live_.find(s.get()) : live_.end();
-        if (it != live_.end() && !options_.policy.may_register(it->second.key, entry.name)) revoked.push_back(s);
+        if (it != live_.end() && !s->closed() && !options_.policy.may_register(it->second.key, name))
+            revoked.push_back(s);
     }
+    std::sort(revoked.begin(), revoked.end());
+    revoked.erase(std::unique(revoked.begin(), revoked.end()), revoked.end());
     for (auto& s : revoked) {
         spdlog::warn("reload: closing session {}: its key is no longer allowed", s->peer());
         s->mux().goaway(Errc::not_authorized, "your key was revoked on this relay");
         s->close("key revoked");
     }
-    spdlog::info("relay: configuration reloaded ({} session(s) closed)", revoked.size());
+    const std::size_t streams = revoke_streams();
+    spdlog::info("relay: configuration reloaded ({} session(s) and {} stream(s) closed)", revoked.size(), streams);
     return revoked.size();
+}
+
+std::size_t Relay::revoke_streams() {
+    std::vector<std::pair<std::shared_ptr<Splice>, std::string>> cut;
+    std::erase_if(spliced_, [&](const Spliced& s) {
+        auto splice = s.splice.lock();
+        if (!splice) return true;
+        if (options_.policy.may_open(s.client, s.target)) return false;
+        cut.emplace_back(std::move(splice), "key " + s.client.fingerprint() + " may no longer open '" + s.target +
+                                                 "' on this relay (configuration reloaded)");
+        return true;
+    });
+    spliced_capacity_ = spliced_.size();
+    for (auto& [splice, why] : cut) {
+        spdlog::warn("reload: closing a stream: {}", why);
+        splice->revoke(Errc::not_authorized, why);
+    }
+    return cut.size();
 }
 
 std::vector<OnlineEndpoint> Relay::online_endpoints() const {
@@ -241,7 +263,7 @@ io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string sour
         }
         deadline.disarm();
         if (opening.resume) {
-            co_await resume(std::move(tls.stream), opening, key, source);
+            co_await resume(std::move(tls.stream), *opening.resume, key, source);
             co_return;
         }
     }
@@ -257,33 +279,67 @@ io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string sour
         session->close("unknown key");
         co_return;
     }
+    if (std::string refusal; !admit_session(key, refusal)) {
+        counters_.refused(Refusal::session_limit);
+        spdlog::warn("relay: refused a session from {} ({}): {}", source, key.fingerprint(), refusal);
+        session->mux().goaway(Errc::overloaded, refusal);
+        session->start();
+        session->close("too many sessions");
+        co_return;
+    }
     spdlog::info("relay: session from {} authenticated as {}", source, options_.policy.describe(key));
     live_[session.get()] = Live{session, key, unix_now()};
     ++counters_.sessions_total;
     session->start();
 }
 
-io::awaitable<void> Relay::resume(std::unique_ptr<io::ByteStream> transport, const io::Opening& opening,
-                                  const crypto::PublicKey& key, const std::string& source) {
-    const auto it = resumable_.find(opening.ticket.id);
+io::awaitable<void> Relay::resume(std::unique_ptr<io::ByteStream> transport, proto::ResumeRequest request,
+                                  crypto::PublicKey key, std::string source) {
+    const auto it = resumable_.find(request.ticket.id);
     auto session = it != resumable_.end() ? it->second.session.lock() : nullptr;
     // The ticket is a bearer secret, and only good for the key that got it.
     const bool valid = session && !session->closed() && session->ticket() && it->second.key == key &&
-                       sodium_memcmp(session->ticket()->secret.data(), opening.ticket.secret.data(),
-                                     opening.ticket.secret.size()) == 0;
+                       sodium_memcmp(session->ticket()->secret.data(), request.ticket.secret.data(),
+                                     request.ticket.secret.size()) == 0;
     if (!valid) {
         counters_.refused(Refusal::resume_refused);
         spdlog::info("relay: {} ({}) asked to resume a session this relay does not have", source, key.fingerprint());
-        co_await transport->write_all(io::refusal_frame("no such session (the relay restarted, or it expired)"));
+        co_await transport->write_all(proto::encode_resume_refusal(
+            Errc::session_closed, "no such session (the relay restarted, or it expired)"));
         transport->close();
         co_return;
     }
     if (!session->suspended()) session->transport_lost("the peer came back on a new connection");  // half-open
-    if (!session->resume(std::move(transport), opening.peer_received,
-                         io::resumed_frame(session->received_total())))
+    if (!session->resume(std::move(transport), request.received, proto::encode_resumed(session->received_total())))
         co_return;
     ++counters_.resumes;
     spdlog::info("relay: session of {} resumed from {}", options_.policy.describe(key), source);
+}
+
+bool Relay::admit_session(const crypto::PublicKey& key, std::string& refusal) {
+    std::vector<std::shared_ptr<io::Session>> sessions;
+    for (const auto& [ptr, live] : live_)
+        if (auto s = live.session.lock(); s && !s->closed() && live.key == key) sessions.push_back(std::move(s));
+    if (sessions.size() < options_.limits.max_sessions_per_key) return true;
+    // A suspended one is likeliest gone for good (its peer started afresh): the oldest goes.
+    std::shared_ptr<io::Session> oldest;
+    std::int64_t oldest_since = 0;
+    for (const auto& s : sessions) {
+        const auto since = live_.at(s.get()).since;
+        if (s->suspended() && (!oldest || since < oldest_since)) {
+            oldest = s;
+            oldest_since = since;
+        }
+    }
+    if (oldest) {
+        spdlog::info("relay: closing suspended session {} of {}: the key opened a new one and has {} already",
+                     oldest->peer(), key.fingerprint(), sessions.size());
+        oldest->close("replaced by a newer session of the same key (max_sessions_per_key)");
+        return true;
+    }
+    refusal = "key " + key.fingerprint() + " already has " + std::to_string(sessions.size()) +
+              " sessions on this relay (max_sessions_per_key); close one or raise the limit in the relay config";
+    return false;
 }
 
 void Relay::on_open(const std::shared_ptr<io::Session>& from, Peer& peer, proto::StreamId id,
@@ -348,7 +404,12 @@ void Relay::route(const std::shared_ptr<io::Session>& from, const crypto::Public
     if (it != live_.end()) counted.push_back(it->second.traffic);
     if (const auto c = live_.find(from.get()); c != live_.end()) counted.push_back(c->second.traffic);
     spdlog::debug("stream {} from {}: spliced to {}", target, from->peer(), endpoint->peer());
-    Splice::start(from, id, endpoint, out, target, endpoint_key.bytes, std::move(counted));
+    auto splice = Splice::start(from, id, endpoint, out, target, endpoint_key.bytes, std::move(counted));
+    if (spliced_.size() >= 64 && spliced_.size() >= 2 * spliced_capacity_) {
+        std::erase_if(spliced_, [](const Spliced& s) { return s.splice.expired(); });
+        spliced_capacity_ = spliced_.size();
+    }
+    spliced_.push_back(Spliced{splice, client, target});
 }
 
 void Relay::hold(const std::shared_ptr<io::Session>& from, const crypto::PublicKey& client, proto::StreamId id,

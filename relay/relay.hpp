@@ -30,12 +30,14 @@ class TlsContext;
 namespace burrow::relay {
 
 namespace asio = io::asio;
+class Splice;
 
 // Bounds on what strangers and peers can make the relay hold or do.
 struct RelayLimits {
     std::chrono::milliseconds handshake_timeout{10000};  // TCP accept to authenticated session
     std::size_t max_unauthenticated = 512;               // connections still in the handshake
     std::size_t max_unauthenticated_per_source = 32;     // ... from one address
+    std::size_t max_sessions_per_key = 8;                // live and suspended sessions of one key
     double stream_opens_per_second = 1000;               // per session, token bucket
     double stream_open_burst = 2000;
 };
@@ -116,8 +118,11 @@ private:
     void on_suspended(io::Session& session);
     void on_resumed(io::Session& session);
     void on_closed(io::Session& session);
-    io::awaitable<void> resume(std::unique_ptr<io::ByteStream> transport, const io::Opening& opening,
-                               const crypto::PublicKey& key, const std::string& source);
+    io::awaitable<void> resume(std::unique_ptr<io::ByteStream> transport, proto::ResumeRequest request,
+                               crypto::PublicKey key, std::string source);
+    // Makes room for one more session of `key`, or says why there is none.
+    bool admit_session(const crypto::PublicKey& key, std::string& refusal);
+    std::size_t revoke_streams();  // those the policy no longer grants; returns how many
 
     asio::any_io_executor ex_;
     RelayOptions options_;
@@ -134,6 +139,13 @@ private:
     std::vector<std::shared_ptr<io::Session>> closing_;  // by stop()
     bool draining_ = false;
     std::deque<Held> held_;  // oldest first (all are held equally long)
+    struct Spliced {
+        std::weak_ptr<Splice> splice;
+        crypto::PublicKey client;
+        std::string target;
+    };
+    std::vector<Spliced> spliced_;  // for reload; pruned as splices end
+    std::size_t spliced_capacity_ = 0;  // its size after the last pruning
     asio::steady_timer held_timer_;  // set for the oldest
     std::size_t unauthenticated_ = 0;
     std::map<std::string, std::size_t> unauthenticated_by_source_;

@@ -33,7 +33,7 @@ Splice::~Splice() {
     for (const auto& t : counted_) --t->streams_open;
 }
 
-void Splice::start(std::shared_ptr<io::Session> client, proto::StreamId client_id,
+std::shared_ptr<Splice> Splice::start(std::shared_ptr<io::Session> client, proto::StreamId client_id,
                    std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id, std::string target,
                    proto::PeerKey endpoint_key, std::vector<std::shared_ptr<Traffic>> counted) {
     auto splice = std::make_shared<Splice>(client, client_id, endpoint, endpoint_id, std::move(target));
@@ -46,6 +46,21 @@ void Splice::start(std::shared_ptr<io::Session> client, proto::StreamId client_i
     client->attach(client_id, std::make_shared<Half>(splice, 0));
     endpoint->attach(endpoint_id, std::make_shared<Half>(splice, 1));
     endpoint->flush();
+    return splice;
+}
+
+void Splice::revoke(proto::Errc code, const std::string& reason) {
+    auto self = shared_from_this();
+    for (int side = 0; side < 2; ++side) {
+        Side& s = sides_[side];
+        if (s.detached) continue;
+        if (side == 0 && !accepted_)
+            s.session->mux().reject(s.id, code, reason);
+        else
+            s.session->mux().reset(s.id, code, reason);
+        s.session->flush();
+    }
+    detach_all();
 }
 
 namespace {

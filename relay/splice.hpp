@@ -31,7 +31,7 @@ public:
     // just opened on `endpoint` toward the service.
     // The client's ACCEPT will carry `endpoint_key`, the endpoint's authenticated identity.
     // The stream and its bytes are counted in each of `counted`.
-    static void start(std::shared_ptr<io::Session> client, proto::StreamId client_id,
+    static std::shared_ptr<Splice> start(std::shared_ptr<io::Session> client, proto::StreamId client_id,
                       std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id, std::string target,
                       proto::PeerKey endpoint_key, std::vector<std::shared_ptr<Traffic>> counted = {});
 
@@ -40,6 +40,9 @@ public:
     ~Splice();
     Splice(const Splice&) = delete;
     Splice& operator=(const Splice&) = delete;
+
+    // Ends both halves with `code` (a reload that no longer grants the stream, say).
+    void revoke(proto::Errc code, const std::string& reason);
 
 private:
     class Half;

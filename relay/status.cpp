@@ -10,7 +10,7 @@ namespace burrow::relay {
 std::string_view refusal_name(Refusal r) {
     static constexpr std::array<std::string_view, static_cast<std::size_t>(Refusal::count)> names{
         "handshake_limit", "unknown_key", "resume_refused", "register_denied", "bad_target",
-        "rate_limit",      "not_granted", "no_endpoint",    "no_service",      "wake_denied"};
+        "rate_limit",      "not_granted", "no_endpoint",    "no_service",      "wake_denied", "session_limit"};
     return names.at(static_cast<std::size_t>(r));
 }
 

@@ -31,6 +31,7 @@ enum class Refusal : std::uint8_t {
     no_endpoint,      // not online (or did not come back in time)
     no_service,
     wake_denied,
+    session_limit,    // the key has max_sessions_per_key sessions already
     count
 };
 std::string_view refusal_name(Refusal r);

@@ -3,16 +3,18 @@
 # ${FUZZ_SECONDS:-60} seconds on a copy of its seed corpus. Exits non-zero on
 # any crash, sanitizer report or broken invariant, keeping the input in
 # BUILD_DIR/artifacts-NAME/.
-# Usage: tests/fuzz/fuzz.sh NAME BUILD_DIR     NAME: mux | e2e | config
+# Usage: tests/fuzz/fuzz.sh NAME BUILD_DIR     NAME: mux | e2e | config | resume | link
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-name=${1:?usage: fuzz.sh mux|e2e|config BUILD_DIR}
-build=${2:?usage: fuzz.sh mux|e2e|config BUILD_DIR}
+name=${1:?usage: fuzz.sh mux|e2e|config|resume|link BUILD_DIR}
+build=${2:?usage: fuzz.sh mux|e2e|config|resume|link BUILD_DIR}
 seconds=${FUZZ_SECONDS:-60}
 case $name in
   mux) sources=("$repo"/proto/*.cpp); libs=() ;;
   e2e) sources=("$repo"/crypto/{e2e_errc,e2e_handshake,record,identity,key_files}.cpp); libs=(-lsodium -lcrypto) ;;
   config) sources=("$repo/app/config.cpp" "$repo"/proto/*.cpp); libs=() ;;
+  resume) sources=("$repo"/proto/*.cpp); libs=() ;;
+  link) sources=("$repo"/crypto/{e2e_errc,record}.cpp "$repo"/proto/*.cpp); libs=(-lsodium -lcrypto) ;;
   *) echo "fuzz.sh: unknown target '$name'" >&2; exit 2 ;;
 esac
 mkdir -p "$build"

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "proto/control.hpp"
+#include "tests/fuzz/invariant.hpp"
 #include "proto/frame.hpp"
 #include "proto/frame_reader.hpp"
 #include "proto/mux.hpp"
@@ -27,15 +28,6 @@ using Bytes = std::vector<std::uint8_t>;
 
 constexpr std::size_t kChunks[] = {0, 1, 2, 3, 5, 10, 17, 64};
 constexpr std::uint32_t kPeerMaxPayload = 1024;
-
-[[noreturn]] void broken(const char* what) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-}
-#define CHECK(cond) \
-    do {            \
-        if (!(cond)) broken(#cond); \
-    } while (0)
 
 // Calls `f` on successive pieces of `in`.
 template <class F>

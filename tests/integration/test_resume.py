@@ -1,4 +1,4 @@
-"""Sessions that survive a broken transport (docs/PROTOCOL.md §3.5).
+"""Sessions that survive a broken transport (docs/PROTOCOL.md §3.6).
 
 Both the client and the endpoint reach the relay through a proxy that can cut
 every connection at once (RST), or refuse new ones for a while. The sessions

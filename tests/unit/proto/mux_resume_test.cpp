@@ -68,6 +68,16 @@ TEST(MuxResume, ResumeTicketRoundTripsAsAControlMessage) {
     EXPECT_EQ(std::get<ResumeTicket>(got[0].message), ticket);
 }
 
+TEST(MuxResume, ResumeTicketSentToTheAcceptorIsFatal) {
+    Mux client(Role::initiator), relay(Role::acceptor);
+    trade(client, relay);
+    client.send_control(ResumeTicket{});
+    const auto out = client.pending_output();
+    EXPECT_EQ(relay.receive(out), Errc::protocol_error);
+    EXPECT_TRUE(relay.failed());
+    EXPECT_TRUE(drain<ControlReceived>(relay).empty());
+}
+
 TEST(MuxResume, TruncatedResumeTicketIsMalformed) {
     ResumeTicket ticket;
     auto bytes = encode_control(ticket);
