@@ -64,6 +64,11 @@ std::error_code parse_resume_answer(std::span<const std::uint8_t> bytes, ResumeA
     }
     Head head;
     if (!read_head(bytes, head)) return Errc::malformed_frame;
+    if (head.type == static_cast<std::uint8_t>(FrameType::hello)) {
+        // A relay that no longer knows the key starts a session only to refuse it.
+        out = ResumeRefused{Errc::session_closed, "it answered with a new session (it no longer knows this key)"};
+        return {};
+    }
     const bool resumed = head.type == kResumedFrameType;
     if (!resumed && head.type != static_cast<std::uint8_t>(FrameType::goaway)) return Errc::protocol_error;
     if (resumed ? head.length != kResumedPayload : head.length < 2 || head.length > 2 + kMaxReasonLen)

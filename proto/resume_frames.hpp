@@ -45,7 +45,9 @@ using ResumeAnswer = std::variant<NeedBytes, ResumeAccepted, ResumeRefused>;
 
 // A malformed RESUME is malformed_frame; anything else that is not RESUME is a new session.
 std::error_code parse_opening(std::span<const std::uint8_t> bytes, Opening& out);
-// RESUMED or GOAWAY; any other frame, or a malformed one, is an error.
+// RESUMED or GOAWAY; a HELLO is a refusal too (the relay does not know the
+// key: the GOAWAY that says so follows it); any other frame, or a malformed
+// one, is an error.
 std::error_code parse_resume_answer(std::span<const std::uint8_t> bytes, ResumeAnswer& out);
 
 std::vector<std::uint8_t> encode_resume(const ResumeRequest& request);

@@ -122,3 +122,22 @@ def test_a_key_holds_at_most_max_sessions_per_key(make_relay, procs, keys, burro
     relay.proc.wait_for_line(contains="closing suspended session", stream="stderr")
     with connect(second.port_for("lab/web")) as b:
         echoes(b, b"the live one goes on")
+
+
+def test_reload_closes_a_suspended_endpoint_whose_name_moved_to_another_key(make_relay, procs, keys, echo):
+    relay = make_relay(clients={"client": ["lab/*"]})
+    proxy = CutProxy(procs, relay.addr)
+    endpoint = start_endpoint(procs, *through(relay, proxy).args, "--name", "lab", "--service", f"web={echo}",
+                              env=keys.env("lab"))
+    proxy.toggle_refusing()
+    proxy.cut()
+    relay.proc.wait_for_line(contains="endpoint 'lab' offline: its connection broke", stream="stderr")
+    relay.rewrite(endpoints={"lab": "gpu"})  # the name now belongs to another key, and lab's key to none
+    relay.reload()
+    line = relay.proc.wait_for_line(contains="relay: configuration reloaded", stream="stderr")
+    assert "(1 session(s) and 0 stream(s) closed)" in line, relay.proc.report()
+    proxy.toggle_refusing()
+    # Its session is gone: the resume is refused, and so is its key on a new session.
+    endpoint.wait_for_line(contains="the relay cannot resume the session", stream="stderr")
+    relay.proc.wait_for_line(contains="key not in this relay's config", stream="stderr")
+    endpoint.wait_for_line(contains="is not allowed on this relay", stream="stderr")

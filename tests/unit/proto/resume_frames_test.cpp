@@ -87,11 +87,19 @@ TEST(ResumeFrames, RefusalCarriesCodeAndReasonCutToTheLimit) {
     EXPECT_EQ(std::get<ResumeRefused>(a).reason.size(), kMaxReasonLen);
 }
 
-TEST(ResumeFrames, AnswersOtherThanResumedOrGoawayAreErrors) {
-    ResumeAnswer a;
+TEST(ResumeFrames, AHelloIsARefusal) {
     Bytes hello;
     append_frame(hello, FrameType::hello, 0, 0, Bytes(12, 0));
-    EXPECT_EQ(parse_resume_answer(hello, a), Errc::protocol_error);
+    ResumeAnswer a;
+    ASSERT_FALSE(parse_resume_answer(std::span(hello).first(FrameHeader::kSize), a));
+    EXPECT_EQ(std::get<ResumeRefused>(a).code, Errc::session_closed);
+}
+
+TEST(ResumeFrames, AnswersOtherThanResumedGoawayOrHelloAreErrors) {
+    ResumeAnswer a;
+    Bytes ping;
+    append_frame(ping, FrameType::ping, 0, 0, Bytes(8, 0));
+    EXPECT_EQ(parse_resume_answer(ping, a), Errc::protocol_error);
     Bytes short_resumed = encode_resumed(1);
     store_be32(&short_resumed[6], 7);
     EXPECT_EQ(parse_resume_answer(short_resumed, a), Errc::malformed_frame);
