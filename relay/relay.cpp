@@ -10,6 +10,7 @@
 #include "io/deadline.hpp"
 #include "io/e2e_codec.hpp"
 #include "io/session.hpp"
+#include "io/spawn.hpp"
 #include "io/stream_pump.hpp"
 #include "io/tls_stream.hpp"
 #include "relay/splice.hpp"
@@ -87,14 +88,7 @@ void Relay::start() {
     const auto ep = acceptor_.local_endpoint();
     bound_ = io::HostPort{ep.address().to_string(), ep.port()};
     if (const auto failure = exposed_.apply(options_.expose); !failure.empty()) throw std::runtime_error(failure);
-    asio::co_spawn(ex_, [self = shared_from_this()] { return self->accept_loop(); }, [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::error("relay: accept loop ended: {}", ex.what());
-        }
-    });
+    io::spawn(ex_, [self = shared_from_this()] { return self->accept_loop(); }, "relay: accept loop ended");
 }
 
 void Relay::stop() {
@@ -206,7 +200,8 @@ io::awaitable<void> Relay::accept_loop() {
         }
         ++unauthenticated_;
         ++from_source;
-        asio::co_spawn(ex_, authenticate(std::move(socket), source), asio::detached);
+        io::spawn(ex_, authenticate(std::move(socket), source), "relay: connection from " + source, {},
+                  spdlog::level::warn);
     }
 }
 
