@@ -294,8 +294,9 @@ io::ControlReply reload_relay(const RelayArgs& args, relay::Relay& relay) {
 
 }  // namespace
 
-int run_relay(const RelayArgs& args) {
+int run_relay(const RelayArgs& args, std::shared_ptr<relay::SpliceObserver> splices) {
     auto setup = relay_setup(args);
+    setup.options.splice_observer = std::move(splices);
     auto identity = load_or_create_identity(setup.key_file);
     io::asio::io_context ctx;
     auto relay = std::make_shared<relay::Relay>(ctx.get_executor(), setup.options, identity);

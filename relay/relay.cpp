@@ -343,7 +343,7 @@ void Relay::route(const std::shared_ptr<io::Session>& from, const crypto::Public
     if (it != live_.end()) counted.push_back(it->second.traffic);
     if (const auto c = live_.find(from.get()); c != live_.end()) counted.push_back(c->second.traffic);
     spdlog::debug("stream {} from {}: spliced to {}", target, from->peer(), endpoint->peer());
-    Splice::start(from, id, endpoint, out, target, endpoint_key.bytes, std::move(counted));
+    Splice::start(from, id, endpoint, out, target, endpoint_key.bytes, std::move(counted), options_.splice_observer);
 }
 
 void Relay::hold(const std::shared_ptr<io::Session>& from, const crypto::PublicKey& client, proto::StreamId id,
