@@ -77,7 +77,7 @@ std::optional<std::size_t> command_index(int argc, char** argv) {
 
 namespace burrow::app {
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv, std::shared_ptr<relay::SpliceObserver> splices) {
     std::signal(SIGPIPE, SIG_IGN);
 
     CLI::App cli{"burrow: reach the services of a machine behind NAT through a relay you run", "burrow"};
@@ -259,7 +259,7 @@ int main(int argc, char** argv) {
     setup_logging(log_level);
     try {
         if (*relay_reload_cmd) return run_reload("relay", relay_reload);
-        if (*relay_cmd) return run_relay(relay);
+        if (*relay_cmd) return run_relay(relay, std::move(splices));
         if (*endpoint_reload_cmd) return run_reload("endpoint", endpoint_reload);
         if (*endpoint_allow_cmd) return run_endpoint_allow(allow);
         if (*endpoint_cmd) return run_endpoint(endpoint);

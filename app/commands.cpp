@@ -61,8 +61,11 @@ constexpr auto kGoodbyeDeadline = std::chrono::seconds(1);  // for the GOAWAYs t
 
 // Runs the io_context until the role is stopped. The first SIGTERM/SIGINT
 // drains (open streams may finish, for kDrainDeadline at most); a second one
-// stops at once. SIGHUP calls `on_reload` if given.
-void run_until_signal(io::asio::io_context& ctx, Shutdown shutdown, std::function<void()> on_reload = {}) {
+// stops at once. SIGHUP calls `on_reload` if given. While it runs,
+// `*stop_now`, if given, stops at once as a second signal does: for a role
+// that cannot go on.
+void run_until_signal(io::asio::io_context& ctx, Shutdown shutdown, std::function<void()> on_reload = {},
+                      std::function<void()>* stop_now = nullptr) {
     io::asio::signal_set stop(ctx, SIGINT, SIGTERM);
     io::asio::steady_timer poll(ctx);
     const auto deadline_at = std::make_shared<std::chrono::steady_clock::time_point>();
@@ -76,7 +79,7 @@ void run_until_signal(io::asio::io_context& ctx, Shutdown shutdown, std::functio
             if (!ec) await_goodbyes();
         });
     };
-    const auto stop_now = [&] {
+    const auto stop_now_at_once = [&] {
         shutdown.stop();
         *deadline_at = std::chrono::steady_clock::now() + kGoodbyeDeadline;
         await_goodbyes();
@@ -84,7 +87,7 @@ void run_until_signal(io::asio::io_context& ctx, Shutdown shutdown, std::functio
     std::function<void()> check = [&] {
         if (shutdown.idle() || std::chrono::steady_clock::now() >= *deadline_at) {
             if (!shutdown.idle()) spdlog::warn("drain deadline reached: closing the streams still open");
-            stop_now();
+            stop_now_at_once();
             return;
         }
         poll.expires_after(std::chrono::milliseconds(100));
@@ -103,7 +106,7 @@ void run_until_signal(io::asio::io_context& ctx, Shutdown shutdown, std::functio
             if (ec2) return;
             spdlog::info("second signal: stopping now");
             poll.cancel();
-            stop_now();
+            stop_now_at_once();
         });
     });
     io::asio::signal_set hup(ctx, SIGHUP);
@@ -115,7 +118,9 @@ void run_until_signal(io::asio::io_context& ctx, Shutdown shutdown, std::functio
         });
     };
     wait_hup();
+    if (stop_now) *stop_now = stop_now_at_once;
     ctx.run();
+    if (stop_now) *stop_now = nullptr;
 }
 
 std::string default_client_config() {
@@ -290,8 +295,9 @@ io::ControlReply reload_relay(const RelayArgs& args, relay::Relay& relay) {
 
 }  // namespace
 
-int run_relay(const RelayArgs& args) {
+int run_relay(const RelayArgs& args, std::shared_ptr<relay::SpliceObserver> splices) {
     auto setup = relay_setup(args);
+    setup.options.splice_observer = std::move(splices);
     auto identity = load_or_create_identity(setup.key_file);
     io::asio::io_context ctx;
     auto relay = std::make_shared<relay::Relay>(ctx.get_executor(), setup.options, identity);
@@ -473,17 +479,27 @@ int run_forward(const ClientArgs& args, const std::vector<std::string>& spec_tex
                              : "nothing to forward: --no-config-forwards left out the config's, and no -L was given");
     io::asio::io_context ctx;
     auto fwd = std::make_shared<client::Forwarder>(ctx.get_executor(), options, specs);
-    fwd->start([](const client::ForwardSpec& spec, const io::HostPort& bound) {
+    // A forward that lost a listener exits 1 (systemd's Restart=on-failure binds it again).
+    std::string failure;
+    std::function<void()> stop_now;
+    const auto on_listening = [](const client::ForwardSpec& spec, const io::HostPort& bound) {
         say("forwarding " + bound.str() + " -> " + spec.target());
+    };
+    fwd->start(on_listening, [&](const std::string& why) {
+        failure = why;
+        if (stop_now) stop_now();
     });
     auto control = open_forward_socket(ctx.get_executor(), *fwd);
     notify_service_manager("READY=1");  // every -L listens
-    run_until_signal(ctx, Shutdown{[&] { fwd->drain(); }, [&] { return fwd->idle(); },
-                                   [&] {
-                                       control.reset();
-                                       fwd->stop();
-                                   },
-                                   [&] { return fwd->finished(); }});
+    run_until_signal(ctx,
+                     Shutdown{[&] { fwd->drain(); }, [&] { return fwd->idle(); },
+                              [&] {
+                                  control.reset();
+                                  fwd->stop();
+                              },
+                              [&] { return fwd->finished(); }},
+                     {}, &stop_now);
+    if (!failure.empty()) throw std::runtime_error(failure + "; the forward stopped");
     return 0;
 }
 

@@ -2,10 +2,15 @@
 // One function per subcommand; each returns the process exit status.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+namespace burrow::relay {
+class SpliceObserver;
+}
 
 namespace burrow::app {
 
@@ -55,7 +60,8 @@ struct KnownArgs {
     std::string name;    // for `known rm`
 };
 
-int run_relay(const RelayArgs& args);
+// `splices`, if given, watches the relay's splices (a test's seam).
+int run_relay(const RelayArgs& args, std::shared_ptr<relay::SpliceObserver> splices = nullptr);
 int run_endpoint(const EndpointArgs& args);
 int run_forward(const ClientArgs& args, const std::vector<std::string>& specs);
 int run_connect(const ClientArgs& args, const std::string& endpoint, const std::string& service);

@@ -94,13 +94,19 @@ struct DirectSession;
 // A connection that arrives while there is no session, or while its
 // endpoint is offline, waits up to 10 s for one, then is reset with a logged
 // reason; while the relay's key is refused, connections are reset at once.
+// A listener that fails (its socket no longer accepts) stops the whole
+// forward: `burrow forward` then exits 1 naming it, rather than run on
+// without a port it was asked for.
 class Forwarder : public std::enable_shared_from_this<Forwarder> {
 public:
     Forwarder(asio::any_io_executor ex, ClientOptions options, std::vector<ForwardSpec> specs);
     ~Forwarder();
     // Binds every -L, calling `on_listening(spec, bound)` for each (throws if a
     // port cannot be bound, naming where the spec came from), then starts.
-    void start(const std::function<void(const ForwardSpec&, const io::HostPort&)>& on_listening);
+    // If it cannot go on (a listener or the relay session keeper failed), it
+    // stops, then calls `on_failure(why)`.
+    void start(const std::function<void(const ForwardSpec&, const io::HostPort&)>& on_listening,
+               std::function<void(const std::string& why)> on_failure = {});
     void stop();        // says goodbye to the relay and ends everything
     void drain();       // stop listening; open streams go on
     bool idle() const;  // no stream open
@@ -128,6 +134,7 @@ private:
     std::shared_ptr<io::Session> direct_session(const std::string& endpoint) const;
     io::awaitable<void> wait_for_change(std::chrono::steady_clock::time_point until);
     void notify();  // the session's state changed: wake who waits for it
+    void fail(const std::string& why);  // stops, then tells on_failure_
 
     asio::any_io_executor ex_;
     ClientOptions options_;
@@ -150,6 +157,7 @@ private:
     };
     std::map<std::string, Direct> direct_;  // by endpoint
     asio::steady_timer pause_;
+    std::function<void(const std::string& why)> on_failure_;
 };
 
 }  // namespace burrow::client

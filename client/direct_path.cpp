@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "io/spawn.hpp"
 #include "io/tls_stream.hpp"
 
 namespace burrow::client {
@@ -62,7 +63,8 @@ io::awaitable<std::optional<DirectSession>> open_direct_session(const ClientOpti
     auto race = std::make_shared<Race>(ex);
     const crypto::PublicKey key{reply.key};
     race->running = reply.candidates.size();
-    for (const auto& c : reply.candidates) asio::co_spawn(ex, attempt(race, options.tls, c, key, timeout), asio::detached);
+    for (const auto& c : reply.candidates)
+        io::spawn(ex, attempt(race, options.tls, c, key, timeout), reply.endpoint + ": direct path to " + c);
     race->done.expires_after(timeout);
     io::error_code ec;
     while (!race->winner && race->running > 0) {

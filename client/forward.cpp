@@ -7,6 +7,7 @@
 #include "client/direct_path.hpp"
 #include "client/relay_link.hpp"
 #include "io/backoff.hpp"
+#include "io/spawn.hpp"
 #include "io/stream_pump.hpp"
 #include "io/tls_stream.hpp"
 
@@ -30,6 +31,7 @@ constexpr auto kMaxRetryDelay = std::chrono::milliseconds(8000);
 constexpr auto kDirectRetry = std::chrono::seconds(30);  // after a direct path failed or broke
 // A direct session this long without a byte (its pings go every 2 s) takes no new streams.
 constexpr auto kDirectSilent = std::chrono::milliseconds(3000);
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);  // after an accept failed for want of descriptors, say
 
 std::string joined(const std::vector<std::string>& names) {
     std::string out;
@@ -71,7 +73,9 @@ Forwarder::Forwarder(asio::any_io_executor ex, ClientOptions options, std::vecto
 
 Forwarder::~Forwarder() = default;
 
-void Forwarder::start(const std::function<void(const ForwardSpec&, const io::HostPort&)>& on_listening) {
+void Forwarder::start(const std::function<void(const ForwardSpec&, const io::HostPort&)>& on_listening,
+                      std::function<void(const std::string& why)> on_failure) {
+    on_failure_ = std::move(on_failure);
     for (auto& spec : specs_) {
         io::tcp::acceptor acceptor(ex_);
         try {
@@ -86,19 +90,22 @@ void Forwarder::start(const std::function<void(const ForwardSpec&, const io::Hos
         spec.bind = io::HostPort{ep.address().to_string(), ep.port()};  // the port it got, for messages
         on_listening(spec, spec.bind);
     }
-    const auto log_end = [](const char* what) {
-        return [what](std::exception_ptr e) {
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                spdlog::error("forward: {} ended: {}", what, ex.what());
-            }
-        };
-    };
-    for (std::size_t i = 0; i < specs_.size(); ++i)
-        asio::co_spawn(ex_, accept_loop(i), log_end("a listener"));
-    asio::co_spawn(ex_, keep_connected(), log_end("the relay session keeper"));
+    const std::weak_ptr<Forwarder> weak = weak_from_this();
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+        const std::string listener = where(specs_[i]);
+        io::spawn(ex_, accept_loop(i), listener + ": listener", [weak, listener](const std::string& what) {
+            if (auto self = weak.lock()) self->fail(listener + ": the listener failed: " + what);
+        });
+    }
+    io::spawn(ex_, keep_connected(), "forward: relay session keeper", [weak](const std::string& what) {
+        if (auto self = weak.lock()) self->fail("the session to the relay cannot be kept up: " + what);
+    });
+}
+
+void Forwarder::fail(const std::string& why) {
+    if (stopped_) return;
+    stop();
+    if (on_failure_) on_failure_(why);
 }
 
 void Forwarder::stop() {
@@ -141,13 +148,14 @@ std::shared_ptr<io::Session> Forwarder::direct_session(const std::string& endpoi
 void Forwarder::maybe_try_direct(const std::string& endpoint) {
     const auto& d = direct_[endpoint];
     if (stopped_ || d.trying || (d.link && !d.link->session->closed()) || Clock::now() < d.next_try) return;
-    asio::co_spawn(ex_, try_direct(endpoint), [endpoint](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::error("{}: direct path: {}", endpoint, ex.what());
-        }
+    const std::weak_ptr<Forwarder> weak = weak_from_this();
+    io::spawn(ex_, try_direct(endpoint), endpoint + ": direct path", [weak, endpoint](const std::string&) {
+        const auto self = weak.lock();
+        if (!self) return;
+        auto& d = self->direct_[endpoint];
+        d.trying = false;
+        d.next_try = Clock::now() + kDirectRetry;
+        self->notify();  // connections waiting for the try go through the relay
     });
 }
 
@@ -386,18 +394,14 @@ io::awaitable<void> Forwarder::accept_loop(std::size_t index) {
         io::error_code ec;
         io::tcp::socket socket = co_await acceptor->async_accept(io::redirect_error(io::use_awaitable, ec));
         if (ec == asio::error::operation_aborted) co_return;
+        if (io::listener_broken(ec)) throw boost::system::system_error(ec, "accept");
         if (ec) {
             spdlog::warn("{}: accept failed: {}", where(spec), ec.message());
+            asio::steady_timer pause(ex_, kAcceptPause);
+            co_await pause.async_wait(io::redirect_error(io::use_awaitable, ec));
             continue;
         }
-        asio::co_spawn(ex_, serve(std::move(socket), index), [target = spec.target()](std::exception_ptr e) {
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                spdlog::error("{}: {}", target, ex.what());
-            }
-        });
+        io::spawn(ex_, serve(std::move(socket), index), spec.target());
     }
 }
 

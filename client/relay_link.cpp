@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/resume.hpp"
+#include "io/spawn.hpp"
 
 namespace burrow::client {
 
@@ -64,10 +65,12 @@ io::awaitable<std::shared_ptr<io::Session>> open_relay_session(const ClientOptio
     auto transport = co_await io::dial_relay(options.relay, *options.tls, options.trust);
     auto ex = co_await asio::this_coro::executor;
     peer->on_suspend = [options, ex](io::Session& s) {
-        asio::co_spawn(ex, io::reattach(s.shared_from_this(), [options]() {
-                           return io::dial_relay(options.relay, *options.tls, options.trust);
-                       }),
-                       asio::detached);
+        auto session = s.shared_from_this();
+        io::spawn(ex, io::reattach(session, [options]() {
+                      return io::dial_relay(options.relay, *options.tls, options.trust);
+                  }),
+                  "resuming the session to relay " + options.relay.str(),
+                  [session](const std::string& what) { session->close("resuming failed: " + what); });
     };
     auto session = std::make_shared<io::Session>(ex, std::move(transport), proto::Role::initiator, options.limits,
                                                  std::move(peer));

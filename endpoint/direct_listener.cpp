@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/session.hpp"
+#include "io/spawn.hpp"
 #include "io/tls_stream.hpp"
 
 namespace burrow::endpoint {
@@ -58,14 +59,7 @@ DirectListener::DirectListener(io::asio::any_io_executor ex, const io::HostPort&
 DirectListener::~DirectListener() = default;
 
 void DirectListener::start() {
-    asio::co_spawn(ex_, [self = shared_from_this()] { return self->accept_loop(); }, [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::error("direct listener: {}", ex.what());
-        }
-    });
+    io::spawn(ex_, [self = shared_from_this()] { return self->accept_loop(); }, "direct listener");
 }
 
 io::awaitable<void> DirectListener::accept_loop() {
@@ -87,7 +81,9 @@ io::awaitable<void> DirectListener::accept_loop() {
             continue;
         }
         ++handshakes_;
-        asio::co_spawn(ex_, authenticate(std::move(socket), remote.address().to_string()), asio::detached);
+        const std::string source = remote.address().to_string();
+        io::spawn(ex_, authenticate(std::move(socket), source), "direct listener: connection from " + source, {},
+                  spdlog::level::warn);
     }
 }
 

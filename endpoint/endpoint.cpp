@@ -8,6 +8,7 @@
 #include "endpoint/port_mapper.hpp"
 #include "io/backoff.hpp"
 #include "io/session.hpp"
+#include "io/spawn.hpp"
 #include "io/e2e_codec.hpp"
 #include "io/lan_interfaces.hpp"
 #include "io/wake_sender.hpp"
@@ -82,10 +83,12 @@ public:
         auto o = owner_.lock();
         if (!o) return;
         spdlog::warn("connection to relay {} lost ({}): resuming the session", o->options_.relay.str(), why);
-        asio::co_spawn(o->ex_, io::reattach(s.shared_from_this(), [o]() {
-                           return io::dial_relay(o->options_.relay, *o->tls_, o->options_.trust);
-                       }),
-                       asio::detached);
+        auto session = s.shared_from_this();
+        io::spawn(o->ex_, io::reattach(session, [o]() {
+                      return io::dial_relay(o->options_.relay, *o->tls_, o->options_.trust);
+                  }),
+                  "resuming the session to relay " + o->options_.relay.str(),
+                  [session](const std::string& what) { session->close("resuming failed: " + what); });
     }
     void on_resumed(io::Session&) override {
         auto o = owner_.lock();
@@ -119,14 +122,8 @@ Endpoint::~Endpoint() = default;
 
 void Endpoint::start() {
     start_direct();
-    asio::co_spawn(ex_, [self = shared_from_this()] { return self->keep_connected(); }, [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::critical("endpoint: {}", ex.what());
-        }
-    });
+    io::spawn(ex_, [self = shared_from_this()] { return self->keep_connected(); }, "endpoint", {},
+              spdlog::level::critical);
 }
 
 void Endpoint::stop() {

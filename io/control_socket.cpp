@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "io/deadline.hpp"
+#include "io/spawn.hpp"
 
 namespace burrow::io {
 namespace {
@@ -102,7 +103,7 @@ ControlServer::ControlServer(asio::any_io_executor ex, std::string path, Control
     }
     struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0) state_->inode = st.st_ino;
-    asio::co_spawn(ex, accept_loop(state_), asio::detached);
+    spawn(ex, accept_loop(state_), "control socket " + path_ + ": accept loop ended");
 }
 
 awaitable<void> ControlServer::accept_loop(std::shared_ptr<State> state) {
@@ -114,7 +115,7 @@ awaitable<void> ControlServer::accept_loop(std::shared_ptr<State> state) {
             spdlog::warn("control socket: accept failed: {}", ec.message());
             continue;
         }
-        asio::co_spawn(state->acceptor.get_executor(), serve(state, std::move(socket)), asio::detached);
+        spawn(state->acceptor.get_executor(), serve(state, std::move(socket)), "control socket: request");
     }
 }
 

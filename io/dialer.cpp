@@ -93,4 +93,8 @@ tcp::acceptor listen_tcp(asio::any_io_executor ex, const HostPort& at) {
     return acceptor;
 }
 
+bool listener_broken(const error_code& ec) {
+    return ec == asio::error::bad_descriptor || ec == asio::error::invalid_argument || ec == asio::error::not_socket;
+}
+
 }  // namespace burrow::io

@@ -28,4 +28,9 @@ awaitable<std::unique_ptr<TcpByteStream>> dial_tcp(const HostPort& to);
 // Binds and listens; throws system_error ("address in use" and the like) on failure.
 tcp::acceptor listen_tcp(asio::any_io_executor ex, const HostPort& at);
 
+// Whether an accept failure means the listening socket itself is unusable
+// (closed under the acceptor, or no longer listening), not a shortage that
+// passes, such as EMFILE or ECONNABORTED.
+bool listener_broken(const error_code& ec);
+
 }  // namespace burrow::io

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/scratch.hpp"
+#include "io/spawn.hpp"
 
 namespace burrow::io {
 
@@ -47,18 +48,15 @@ void StreamPump::run() {
     running_ = true;
     if (!local_ && dial_) {
         auto self = shared_from_this();
-        asio::co_spawn(session_->executor(), [self] { return self->dial_local(); }, [self](std::exception_ptr e) {
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                self->abort(ex.what(), proto::Errc::internal_error);
-            }
-            if (!self->local_) {
-                self->halves_left_ = 1;
-                self->finish_half();
-            }
-        });
+        spawn(session_->executor(), [self] { return self->dial_local(); }, "stream pump",
+              [self](const std::string& what) {
+                  self->abort(what, proto::Errc::internal_error);
+                  if (!self->local_) {
+                      self->halves_left_ = 1;
+                      self->finish_half();
+                  }
+              },
+              spdlog::level::debug);
         return;
     }
     run_halves();
@@ -97,20 +95,23 @@ awaitable<void> StreamPump::dial_local() {
     run_halves();
 }
 
+// A half that throws (the local connection failed) aborts the pump: its
+// error reaches done_, so spawn() logs it at debug only.
 void StreamPump::run_halves() {
     auto self = shared_from_this();
-    auto on_end = [self](std::exception_ptr e) {
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                self->abort(ex.what());
-            }
-        }
+    const auto on_failure = [self](const std::string& what) {
+        self->abort(what);
         self->finish_half();
     };
-    asio::co_spawn(session_->executor(), [self] { return self->upload(); }, on_end);
-    asio::co_spawn(session_->executor(), [self] { return self->download(); }, on_end);
+    spawn(session_->executor(), [self] { return self->half(&StreamPump::upload); }, "stream pump", on_failure,
+          spdlog::level::debug);
+    spawn(session_->executor(), [self] { return self->half(&StreamPump::download); }, "stream pump", on_failure,
+          spdlog::level::debug);
+}
+
+awaitable<void> StreamPump::half(awaitable<void> (StreamPump::*direction)()) {
+    co_await (this->*direction)();
+    finish_half();
 }
 
 awaitable<void> StreamPump::park(asio::steady_timer& timer, bool& waiting) {

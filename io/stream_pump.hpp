@@ -83,6 +83,7 @@ private:
     void run();
     void run_halves();
     awaitable<void> dial_local();
+    awaitable<void> half(awaitable<void> (StreamPump::*direction)());  // runs one, then finish_half()
     awaitable<void> upload();    // local -> stream
     awaitable<void> download();  // stream -> local
     awaitable<void> park(asio::steady_timer& timer, bool& waiting);

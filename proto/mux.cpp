@@ -68,7 +68,7 @@ Mux::Mux(Role role, MuxLimits limits)
     w.u16(kProtocolVersion);
     w.u32(limits_.session_window);
     w.u32(limits_.max_frame_payload);
-    queue_frame(FrameType::hello, 0, 0, hello);
+    output_.queue_frame(FrameType::hello, 0, 0, hello);
 }
 
 // ---- input -----------------------------------------------------------------
@@ -79,7 +79,7 @@ std::error_code Mux::receive(std::span<const std::uint8_t> bytes) {
     std::error_code ec;
     while (reader_.next(bytes, frame, ec)) {
         if (auto err = on_frame(frame.header, frame.payload)) return err;
-        if (control_out_.size() > limits_.max_control_backlog)
+        if (output_.control_backlog() > limits_.max_control_backlog)
             return fail(Errc::overloaded, "peer does not read its control replies");
     }
     if (ec) {
@@ -270,7 +270,7 @@ std::error_code Mux::on_ping(const FrameHeader& h, std::span<const std::uint8_t>
     if (h.flags & kFlagAck)
         events_.emplace_back(PongReceived{value});
     else
-        queue_frame(FrameType::ping, kFlagAck, 0, payload);
+        output_.queue_frame(FrameType::ping, kFlagAck, 0, payload);
     return {};
 }
 
@@ -323,7 +323,7 @@ StreamId Mux::open(std::string_view target, const std::optional<PeerKey>& opener
     w.u32(limits_.stream_window);
     write_key(w, opener_key);
     w.bytes(target);
-    queue_frame(FrameType::open, 0, id, payload);
+    output_.queue_frame(FrameType::open, 0, id, payload);
     return id;
 }
 
@@ -336,7 +336,7 @@ void Mux::accept(StreamId id, const std::optional<PeerKey>& acceptor_key) {
     ByteWriter w(payload);
     w.u32(limits_.stream_window);
     write_key(w, acceptor_key);
-    queue_frame(FrameType::accept, 0, id, payload);
+    output_.queue_frame(FrameType::accept, 0, id, payload);
     if (!s->send_buf.empty() || s->fin_queued) schedule(id, *s);
 }
 
@@ -439,14 +439,14 @@ void Mux::ping(std::uint64_t payload) {
     std::uint8_t bytes[8];
     store_be32(bytes, static_cast<std::uint32_t>(payload >> 32));
     store_be32(bytes + 4, static_cast<std::uint32_t>(payload));
-    queue_frame(FrameType::ping, 0, 0, bytes);
+    output_.queue_frame(FrameType::ping, 0, 0, bytes);
 }
 
 void Mux::ack(std::uint64_t received_total) {
     std::vector<std::uint8_t> payload;
     ByteWriter w(payload);
     w.u64(received_total);
-    queue_frame(FrameType::ack, 0, 0, payload);
+    output_.queue_frame(FrameType::ack, 0, 0, payload);
 }
 
 void Mux::goaway(Errc code, std::string_view reason) {
@@ -459,57 +459,46 @@ void Mux::goaway(Errc code, std::string_view reason) {
 void Mux::send_control(const ControlMessage& message) {
     const auto payload = encode_control(message);
     if (payload.size() > peer_max_payload()) return;  // callers keep messages small
-    queue_frame(FrameType::control, 0, 0, payload);
+    output_.queue_frame(FrameType::control, 0, 0, payload);
 }
 
 // ---- output ----------------------------------------------------------------
 
 std::span<const std::uint8_t> Mux::pending_output() {
-    if (out_taken_ >= out_.size()) {
-        out_.clear();
-        out_taken_ = 0;
-        fill_output();
-    }
-    return std::span<const std::uint8_t>(out_).subspan(out_taken_);
+    // After a fatal GOAWAY nothing more goes out: no data turns behind it.
+    const std::size_t chunk = failure_ ? 0 : limits_.output_chunk;
+    const std::uint32_t max_chunk = std::min(limits_.write_quantum, peer_max_payload_ ? peer_max_payload_ : kMinFramePayload);
+    return output_.pending(chunk, [&](StreamId id, std::vector<std::uint8_t>& out) { take_turn(id, max_chunk, out); });
 }
 
-void Mux::consume_output(std::size_t n) { out_taken_ = std::min(out_.size(), out_taken_ + n); }
+void Mux::consume_output(std::size_t n) { output_.consume(n); }
 
-bool Mux::has_output() const noexcept {
-    return out_taken_ < out_.size() || !control_out_.empty() || !ready_.empty();
-}
+bool Mux::has_output() const noexcept { return output_.has_output(); }
 
 std::size_t Mux::buffered_bytes() const noexcept {
-    std::size_t total = control_out_.size() + (out_.size() - out_taken_) + reader_.buffered();
+    std::size_t total = output_.buffered() + reader_.buffered();
     for (const auto& [id, s] : streams_) total += s.send_buf.size();
     return total;
 }
 
-void Mux::fill_output() {
-    out_.swap(control_out_);
-    if (failure_) return;  // after a fatal GOAWAY nothing more goes out
-    const std::uint32_t max_chunk = std::min(limits_.write_quantum, peer_max_payload_ ? peer_max_payload_ : kMinFramePayload);
-    while (out_.size() < limits_.output_chunk && !ready_.empty()) {
-        const StreamId id = ready_.front();
-        ready_.pop_front();
-        Stream* s = find(id);
-        if (!s) continue;
-        s->scheduled = false;
-        if (s->fin_sent) continue;
-        const std::size_t n = std::min<std::size_t>(s->send_buf.size(), max_chunk);
-        const bool fin = s->fin_queued && n == s->send_buf.size();
-        if (n == 0 && !fin) continue;
-        std::uint8_t header[FrameHeader::kSize];
-        FrameHeader{FrameType::data, static_cast<std::uint8_t>(fin ? kFlagFin : 0), id, static_cast<std::uint32_t>(n)}
-            .encode(header);
-        out_.insert(out_.end(), header, header + FrameHeader::kSize);
-        s->send_buf.take(n, out_);
-        if (fin) {
-            s->fin_sent = true;
-            close_if_done(id, *s);
-        } else if (!s->send_buf.empty() || s->fin_queued) {
-            schedule(id, *s);
-        }
+void Mux::take_turn(StreamId id, std::uint32_t max_chunk, std::vector<std::uint8_t>& out) {
+    Stream* s = find(id);
+    if (!s) return;
+    s->scheduled = false;
+    if (s->fin_sent) return;
+    const std::size_t n = std::min<std::size_t>(s->send_buf.size(), max_chunk);
+    const bool fin = s->fin_queued && n == s->send_buf.size();
+    if (n == 0 && !fin) return;
+    std::uint8_t header[FrameHeader::kSize];
+    FrameHeader{FrameType::data, static_cast<std::uint8_t>(fin ? kFlagFin : 0), id, static_cast<std::uint32_t>(n)}
+        .encode(header);
+    out.insert(out.end(), header, header + FrameHeader::kSize);
+    s->send_buf.take(n, out);
+    if (fin) {
+        s->fin_sent = true;
+        close_if_done(id, *s);
+    } else if (!s->send_buf.empty() || s->fin_queued) {
+        schedule(id, *s);
     }
 }
 
@@ -530,28 +519,24 @@ Mux::Stream* Mux::find(StreamId id) noexcept {
     return it == streams_.end() ? nullptr : &it->second;
 }
 
-void Mux::queue_frame(FrameType type, std::uint8_t flags, StreamId id, std::span<const std::uint8_t> payload) {
-    append_frame(control_out_, type, flags, id, payload);
-}
-
 void Mux::queue_coded(FrameType type, StreamId id, Errc code, std::string_view reason) {
     std::vector<std::uint8_t> payload;
     ByteWriter w(payload);
     w.u16(static_cast<std::uint16_t>(code));
     w.bytes(reason.substr(0, kMaxReasonLen));
-    queue_frame(type, 0, id, payload);
+    output_.queue_frame(type, 0, id, payload);
 }
 
 void Mux::queue_window(StreamId id, std::uint32_t increment) {
     std::uint8_t payload[4];
     store_be32(payload, increment);
-    queue_frame(FrameType::window, 0, id, payload);
+    output_.queue_frame(FrameType::window, 0, id, payload);
 }
 
 void Mux::schedule(StreamId id, Stream& s) {
     if (s.scheduled || s.phase != Phase::open) return;
     s.scheduled = true;
-    ready_.push_back(id);
+    output_.schedule(id);
 }
 
 void Mux::close_if_done(StreamId id, Stream& s) {

@@ -18,9 +18,9 @@
 // shared_stream_window while one does (so its bytes do not queue behind the
 // busy ones), up to max_stream_window on a long path.
 //
-// Output fairness: control frames go first; stream data is interleaved round
-// robin, at most `write_quantum` bytes per stream per turn, so one bulk stream
-// cannot hold back a keystroke on another.
+// Output fairness (OutputScheduler): control frames go first; stream data is
+// interleaved round robin, at most `write_quantum` bytes per stream per turn,
+// so one bulk stream cannot hold back a keystroke on another.
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -38,6 +38,7 @@
 #include "proto/fifo.hpp"
 #include "proto/frame.hpp"
 #include "proto/frame_reader.hpp"
+#include "proto/output_scheduler.hpp"
 #include "proto/window_tuner.hpp"
 
 namespace burrow::proto {
@@ -179,7 +180,7 @@ private:
         bool fin_sent = false;
         bool fin_received = false;
         bool blocked = false;                     // send() was cut short by credit
-        bool scheduled = false;                   // in ready_
+        bool scheduled = false;                   // waiting for an output turn
     };
 
     std::error_code on_frame(const FrameHeader& h, std::span<const std::uint8_t> payload);
@@ -199,7 +200,6 @@ private:
     bool is_peer_id(StreamId id) const noexcept;
     bool was_used(StreamId id) const noexcept;  // opened at some time by either side
     Stream* find(StreamId id) noexcept;
-    void queue_frame(FrameType type, std::uint8_t flags, StreamId id, std::span<const std::uint8_t> payload);
     void queue_coded(FrameType type, StreamId id, Errc code, std::string_view reason);
     void queue_window(StreamId id, std::uint32_t increment);
     void schedule(StreamId id, Stream& s);
@@ -207,17 +207,15 @@ private:
     void erase(StreamId id);
     void wake_blocked();
     std::uint32_t window_of(const Stream& s) const noexcept;
-    void fill_output();
+    // One turn of `id` in the output round robin: a DATA frame of at most `max_chunk` bytes, FIN with the last.
+    void take_turn(StreamId id, std::uint32_t max_chunk, std::vector<std::uint8_t>& out);
 
     Role role_;
     MuxLimits limits_;
     FrameReader reader_;
     std::unordered_map<StreamId, Stream> streams_;
     Fifo<MuxEvent> events_;
-    std::vector<std::uint8_t> control_out_;  // frames waiting to enter out_, ahead of data
-    std::vector<std::uint8_t> out_;          // handed out by pending_output()
-    std::size_t out_taken_ = 0;              // bytes of out_ already consumed
-    Fifo<StreamId> ready_;                   // streams with data or FIN to send
+    OutputScheduler output_;
     StreamId next_local_id_;
     StreamId last_peer_id_ = 0;
     std::uint32_t peer_streams_ = 0;         // live streams the peer opened

@@ -11,6 +11,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "io/spawn.hpp"
 #include "relay/metrics_text.hpp"
 #include "relay/status_json.hpp"
 #include "relay/status_page.hpp"
@@ -189,17 +190,8 @@ io::awaitable<void> AdminServer::State::accept_loop() {
             co_await pause.async_wait(io::redirect_error(io::use_awaitable, ec));
             continue;
         }
-        asio::co_spawn(
-            acceptor.get_executor(),
-            [self, s = std::move(socket)]() mutable { return self->serve(std::move(s)); },
-            [](std::exception_ptr e) {
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                spdlog::debug("admin: connection ended: {}", ex.what());
-            }
-        });
+        io::spawn(acceptor.get_executor(), [self, s = std::move(socket)]() mutable { return self->serve(std::move(s)); },
+                  "admin: connection ended", {}, spdlog::level::debug);
     }
 }
 
@@ -212,7 +204,7 @@ void AdminServer::start() {
     state_->acceptor = io::listen_tcp(state_->acceptor.get_executor(), state_->options.listen);
     const auto ep = state_->acceptor.local_endpoint();
     state_->bound = io::HostPort{ep.address().to_string(), ep.port()};
-    asio::co_spawn(state_->acceptor.get_executor(), state_->accept_loop(), asio::detached);
+    io::spawn(state_->acceptor.get_executor(), state_->accept_loop(), "admin: accept loop ended");
 }
 
 void AdminServer::stop() {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "io/spawn.hpp"
+
 namespace burrow::relay {
 
 namespace {
@@ -48,7 +50,13 @@ std::string ExposedPorts::apply(const std::vector<ExposeRule>& rules) {
         try {
             auto port = std::make_shared<Port>(io::listen_tcp(ex_, rule->bind), *rule);
             ports_[key] = port;
-            io::asio::co_spawn(ex_, accept_loop(port), io::asio::detached);
+            io::spawn(ex_, accept_loop(port), "relay: " + rule->describe() + ": accept loop ended",
+                      [this, key = key, port](const std::string&) {
+                          io::error_code ignored;
+                          port->acceptor.close(ignored);
+                          const auto it = ports_.find(key);  // forgotten, so that a reload opens it again
+                          if (it != ports_.end() && it->second == port) ports_.erase(it);
+                      });
         } catch (const boost::system::system_error& e) {
             failure += (failure.empty() ? "" : "; ") + rule->describe() + ": " + e.code().message();
             continue;

@@ -10,6 +10,7 @@
 #include "io/deadline.hpp"
 #include "io/e2e_codec.hpp"
 #include "io/session.hpp"
+#include "io/spawn.hpp"
 #include "io/stream_pump.hpp"
 #include "io/tls_stream.hpp"
 #include "relay/splice.hpp"
@@ -87,14 +88,7 @@ void Relay::start() {
     const auto ep = acceptor_.local_endpoint();
     bound_ = io::HostPort{ep.address().to_string(), ep.port()};
     if (const auto failure = exposed_.apply(options_.expose); !failure.empty()) throw std::runtime_error(failure);
-    asio::co_spawn(ex_, [self = shared_from_this()] { return self->accept_loop(); }, [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            spdlog::error("relay: accept loop ended: {}", ex.what());
-        }
-    });
+    io::spawn(ex_, [self = shared_from_this()] { return self->accept_loop(); }, "relay: accept loop ended");
 }
 
 void Relay::stop() {
@@ -228,7 +222,8 @@ io::awaitable<void> Relay::accept_loop() {
         }
         ++unauthenticated_;
         ++from_source;
-        asio::co_spawn(ex_, authenticate(std::move(socket), source), asio::detached);
+        io::spawn(ex_, authenticate(std::move(socket), source), "relay: connection from " + source, {},
+                  spdlog::level::warn);
     }
 }
 
@@ -404,7 +399,8 @@ void Relay::route(const std::shared_ptr<io::Session>& from, const crypto::Public
     if (it != live_.end()) counted.push_back(it->second.traffic);
     if (const auto c = live_.find(from.get()); c != live_.end()) counted.push_back(c->second.traffic);
     spdlog::debug("stream {} from {}: spliced to {}", target, from->peer(), endpoint->peer());
-    auto splice = Splice::start(from, id, endpoint, out, target, endpoint_key.bytes, std::move(counted));
+    auto splice = Splice::start(from, id, endpoint, out, target, endpoint_key.bytes, std::move(counted),
+                                options_.splice_observer);
     if (spliced_.size() >= 64 && spliced_.size() >= 2 * spliced_capacity_) {
         std::erase_if(spliced_, [](const Spliced& s) { return s.splice.expired(); });
         spliced_capacity_ = spliced_.size();

@@ -17,6 +17,7 @@
 #include "relay/exposed_ports.hpp"
 #include "relay/policy.hpp"
 #include "relay/registry.hpp"
+#include "relay/splice_observer.hpp"
 #include "relay/status.hpp"
 #include "relay/target_check.hpp"
 #include "relay/wake_book.hpp"
@@ -50,6 +51,7 @@ struct RelayOptions {
     std::map<std::string, WakeConfig> wake;  // from [[endpoints]] wake = {...}
     std::string state_file;                  // where what it learns for waking is kept
     std::vector<ExposeRule> expose;          // public ports ([[expose]])
+    std::shared_ptr<SpliceObserver> splice_observer;  // none in burrow: a test's (relay/splice_observer.hpp)
 };
 
 // Test-only: sees every resume ticket the relay issues (tests search logs for

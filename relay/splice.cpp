@@ -34,11 +34,14 @@ Splice::~Splice() {
 }
 
 std::shared_ptr<Splice> Splice::start(std::shared_ptr<io::Session> client, proto::StreamId client_id,
-                   std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id, std::string target,
-                   proto::PeerKey endpoint_key, std::vector<std::shared_ptr<Traffic>> counted) {
+                                      std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id,
+                                      std::string target, proto::PeerKey endpoint_key,
+                                      std::vector<std::shared_ptr<Traffic>> counted,
+                                      std::shared_ptr<SpliceObserver> observer) {
     auto splice = std::make_shared<Splice>(client, client_id, endpoint, endpoint_id, std::move(target));
     splice->endpoint_key_ = endpoint_key;
     splice->counted_ = std::move(counted);
+    splice->observer_ = std::move(observer);
     for (const auto& t : splice->counted_) {
         ++t->streams_open;
         ++t->streams_opened;
@@ -63,21 +66,12 @@ void Splice::revoke(proto::Errc code, const std::string& reason) {
     detach_all();
 }
 
-namespace {
-AcceptTap& accept_tap() {
-    static AcceptTap instance;
-    return instance;
-}
-}  // namespace
-
-void set_accept_tap(AcceptTap t) { accept_tap() = std::move(t); }
-
 void Splice::on_accepted(int side) {
     if (side != 1 || accepted_) return;
     accepted_ = true;
     auto& c = sides_[0];
     proto::PeerKey key = endpoint_key_;
-    if (accept_tap()) accept_tap()(target_, key);
+    if (observer_) observer_->on_accept(target_, key);
     c.session->mux().accept(c.id, key);
     c.session->flush();
 }
@@ -94,17 +88,8 @@ void Splice::on_rejected(int side, proto::Errc code, const std::string& reason) 
     }
 }
 
-namespace {
-SpliceTap& tap() {
-    static SpliceTap instance;
-    return instance;
-}
-}  // namespace
-
-void set_splice_tap(SpliceTap t) { tap() = std::move(t); }
-
 void Splice::on_data(int side, std::vector<std::uint8_t>&& bytes) {
-    if (tap()) tap()(target_, side, bytes);
+    if (observer_) observer_->on_data(target_, side, bytes);
     sides_[side].pending.push_back(std::move(bytes));
     forward(side);
 }

@@ -5,35 +5,28 @@
 // handed on. So what the relay holds per stream is bounded by the window it
 // granted that side, never more.
 #include <array>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "io/session.hpp"
 #include "proto/fifo.hpp"
+#include "relay/splice_observer.hpp"
 #include "relay/status.hpp"
 
 namespace burrow::relay {
-
-// Test-only: sees, and may change, every chunk a splice receives from a side
-// (0 = client, 1 = endpoint) before it is handed on. Unset in the shipped binary.
-using SpliceTap = std::function<void(const std::string& target, int from_side, std::vector<std::uint8_t>& bytes)>;
-void set_splice_tap(SpliceTap tap);
-// Test-only: may change the endpoint key a splice names to the client in
-// ACCEPT (a relay that lies about it). Unset in the shipped binary.
-using AcceptTap = std::function<void(const std::string& target, proto::PeerKey& endpoint_key)>;
-void set_accept_tap(AcceptTap tap);
 
 class Splice : public std::enable_shared_from_this<Splice> {
 public:
     // `client` opened client_id and waits for an answer; `endpoint_id` was
     // just opened on `endpoint` toward the service.
     // The client's ACCEPT will carry `endpoint_key`, the endpoint's authenticated identity.
-    // The stream and its bytes are counted in each of `counted`.
+    // The stream and its bytes are counted in each of `counted`; `observer`, if any, sees them.
     static std::shared_ptr<Splice> start(std::shared_ptr<io::Session> client, proto::StreamId client_id,
-                      std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id, std::string target,
-                      proto::PeerKey endpoint_key, std::vector<std::shared_ptr<Traffic>> counted = {});
+                                         std::shared_ptr<io::Session> endpoint, proto::StreamId endpoint_id,
+                                         std::string target, proto::PeerKey endpoint_key,
+                                         std::vector<std::shared_ptr<Traffic>> counted = {},
+                                         std::shared_ptr<SpliceObserver> observer = nullptr);
 
     Splice(std::shared_ptr<io::Session> client, proto::StreamId client_id, std::shared_ptr<io::Session> endpoint,
            proto::StreamId endpoint_id, std::string target);
@@ -73,6 +66,7 @@ private:
     std::string target_;
     proto::PeerKey endpoint_key_{};
     std::vector<std::shared_ptr<Traffic>> counted_;
+    std::shared_ptr<SpliceObserver> observer_;
     bool accepted_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "io/link_stream.hpp"
+#include "io/spawn.hpp"
 
 namespace burrow::io {
 namespace {
@@ -84,14 +85,14 @@ TEST(LinkStream, BytesArriveWholeThroughASmallReadBuffer) {
     auto sender = make_link_stream(std::make_unique<TcpByteStream>(std::move(c.a)), keys(true));
     auto receiver = make_link_stream(std::make_unique<TcpByteStream>(std::move(c.b)), keys(false));
     const Bytes data = pattern(300 * 1024);
-    asio::co_spawn(
-        c.ctx,
+    spawn(
+        c.ctx.get_executor(),
         [&]() -> awaitable<void> {
             co_await sender->write_all(Bytes(data.begin(), data.begin() + 1));
             co_await sender->write_all(Bytes(data.begin() + 1, data.end()));
             sender->shutdown_send();
         },
-        asio::detached);
+        "sender", [](const std::string& what) { ADD_FAILURE() << "sender: " << what; });
     Bytes got;
     EXPECT_EQ(read_all(c.ctx, *receiver, got, 1000), "");
     EXPECT_EQ(got, data);
@@ -101,13 +102,13 @@ TEST(LinkStream, TheWireCarriesRecordsNotPlaintext) {
     Connected c;
     auto sender = make_link_stream(std::make_unique<TcpByteStream>(std::move(c.a)), keys(true));
     const Bytes data = pattern(5000);
-    asio::co_spawn(
-        c.ctx,
+    spawn(
+        c.ctx.get_executor(),
         [&]() -> awaitable<void> {
             co_await sender->write_all(data);
             sender->shutdown_send();
         },
-        asio::detached);
+        "sender", [](const std::string& what) { ADD_FAILURE() << "sender: " << what; });
     auto raw = std::make_unique<TcpByteStream>(std::move(c.b));
     Bytes wire;
     EXPECT_EQ(read_all(c.ctx, *raw, wire, 65536), "");

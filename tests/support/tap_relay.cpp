@@ -10,11 +10,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "app/cli.hpp"
 #include "relay/relay.hpp"
-#include "relay/splice.hpp"
+#include "relay/splice_observer.hpp"
 
 namespace {
 
@@ -23,32 +25,57 @@ long env_long(const char* name) {
     return v ? std::atol(v) : -1;
 }
 
+class Tap final : public burrow::relay::SpliceObserver {
+public:
+    Tap(std::FILE* log, std::string only, long flip, long replay, long cut,
+        std::optional<burrow::proto::PeerKey> accept_key)
+        : log_(log), only_(std::move(only)), flip_(flip), replay_(replay), cut_(cut), accept_key_(accept_key) {}
+
+    void on_data(const std::string& target, int side, std::vector<std::uint8_t>& bytes) override {
+        if (log_) {
+            std::fwrite(bytes.data(), 1, bytes.size(), log_);
+            std::fflush(log_);
+        }
+        if (side != 0 || (!only_.empty() && target != only_)) return;
+        const long begin = seen_;
+        seen_ += static_cast<long>(bytes.size());
+        if (flip_ >= begin && flip_ < seen_) bytes[static_cast<std::size_t>(flip_ - begin)] ^= 1;
+        if (cut_ >= 0 && cut_ < seen_) bytes.resize(static_cast<std::size_t>(std::max(0L, cut_ - begin)));
+        if (replay_ >= begin && replay_ < seen_) {
+            const std::vector<std::uint8_t> copy = bytes;
+            bytes.insert(bytes.end(), copy.begin(), copy.end());
+        }
+    }
+
+    void on_accept(const std::string&, burrow::proto::PeerKey& named) override {
+        if (accept_key_) named = *accept_key_;
+    }
+
+private:
+    std::FILE* log_;
+    std::string only_;
+    long flip_, replay_, cut_;
+    std::optional<burrow::proto::PeerKey> accept_key_;
+    long seen_ = 0;  // client -> endpoint bytes of the streams altered, so far
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const char* log_path = std::getenv("BURROW_TAP_LOG");
     const char* target_env = std::getenv("BURROW_TAP_TARGET");
-    const std::string only = target_env ? target_env : "";
-    const long flip = env_long("BURROW_TAP_FLIP");
-    const long replay = env_long("BURROW_TAP_REPLAY");
-    const long cut = env_long("BURROW_TAP_CUT");
-    std::FILE* log = log_path ? std::fopen(log_path, "ab") : nullptr;
-    burrow::relay::set_splice_tap([=, seen = 0L](const std::string& target, int side,
-                                                  std::vector<std::uint8_t>& bytes) mutable {
-        if (log) {
-            std::fwrite(bytes.data(), 1, bytes.size(), log);
-            std::fflush(log);
+    std::optional<burrow::proto::PeerKey> accept_key;
+    if (const char* fake = std::getenv("BURROW_TAP_ACCEPT_KEY")) {
+        const auto key = burrow::crypto::PublicKey::parse(fake);
+        if (!key) {
+            std::fprintf(stderr, "BURROW_TAP_ACCEPT_KEY: not a key\n");
+            return 2;
         }
-        if (side != 0 || (!only.empty() && target != only)) return;
-        const long begin = seen;
-        seen += static_cast<long>(bytes.size());
-        if (flip >= begin && flip < seen) bytes[static_cast<std::size_t>(flip - begin)] ^= 1;
-        if (cut >= 0 && cut < seen) bytes.resize(static_cast<std::size_t>(std::max(0L, cut - begin)));
-        if (replay >= begin && replay < seen) {
-            const std::vector<std::uint8_t> copy = bytes;
-            bytes.insert(bytes.end(), copy.begin(), copy.end());
-        }
-    });
+        accept_key = key->bytes;
+    }
+    auto tap = std::make_shared<Tap>(log_path ? std::fopen(log_path, "ab") : nullptr, target_env ? target_env : "",
+                                     env_long("BURROW_TAP_FLIP"), env_long("BURROW_TAP_REPLAY"),
+                                     env_long("BURROW_TAP_CUT"), accept_key);
     if (const char* tickets_path = std::getenv("BURROW_TAP_TICKETS")) {
         std::FILE* tickets = std::fopen(tickets_path, "a");
         burrow::relay::set_ticket_tap([tickets](const burrow::proto::ResumeTicket& t) {
@@ -60,13 +87,5 @@ int main(int argc, char** argv) {
             std::fflush(tickets);
         });
     }
-    if (const char* fake = std::getenv("BURROW_TAP_ACCEPT_KEY")) {
-        const auto key = burrow::crypto::PublicKey::parse(fake);
-        if (!key) {
-            std::fprintf(stderr, "BURROW_TAP_ACCEPT_KEY: not a key\n");
-            return 2;
-        }
-        burrow::relay::set_accept_tap([k = *key](const std::string&, burrow::proto::PeerKey& named) { named = k.bytes; });
-    }
-    return burrow::app::main(argc, argv);
+    return burrow::app::main(argc, argv, std::move(tap));
 }
