@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "io/scratch.hpp"
+#include "io/spawn.hpp"
 
 namespace burrow::io {
 namespace {
@@ -49,30 +50,20 @@ Session::Session(asio::any_io_executor ex, std::unique_ptr<ByteStream> transport
 void Session::start() {
     spawn_loops();
     auto self = shared_from_this();
-    asio::co_spawn(executor_, [self] { return self->liveness_loop(); }, [self](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            self->close(std::string("liveness: ") + ex.what());
-        }
-    });
+    spawn(executor_, [self] { return self->liveness_loop(); }, "session " + peer_ + ": liveness",
+          [self](const std::string& what) { self->close("liveness: " + what); });
 }
 
 void Session::spawn_loops() {
     auto self = shared_from_this();
     const unsigned gen = generation_;
     auto t = transport_;
-    auto on_error = [self, gen](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            self->transport_failed(ex.what(), gen);
-        }
-    };
-    asio::co_spawn(executor_, [self, t, gen] { return self->read_loop(t, gen); }, on_error);
-    asio::co_spawn(executor_, [self, t, gen] { return self->write_loop(t, gen); }, on_error);
+    // A transport that fails is routine: transport_failed() says what happens next.
+    auto on_error = [self, gen](const std::string& what) { self->transport_failed(what, gen); };
+    spawn(executor_, [self, t, gen] { return self->read_loop(t, gen); }, "session " + peer_ + ": read", on_error,
+          spdlog::level::debug);
+    spawn(executor_, [self, t, gen] { return self->write_loop(t, gen); }, "session " + peer_ + ": write", on_error,
+          spdlog::level::debug);
 }
 
 awaitable<void> Session::read_loop(std::shared_ptr<ByteStream> transport, unsigned generation) {
