@@ -48,11 +48,35 @@ COMMAND_TIMEOUT = 60
 
 # ---------------------------------------------------------------- helpers
 
-def free_port():
-    """A port nothing listens on right now (also used as a closed port)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class ReservedPort:
+    """A loopback port held by a socket that is bound (SO_REUSEADDR) but never
+    listens. While it is held, a connection to it is refused and the kernel
+    gives the port to no one else, neither to bind(port 0) nor to an outgoing
+    connection; a server that sets SO_REUSEADDR itself (burrow, sshd) may
+    still bind and listen on it. So a test can name a port before its server
+    runs, or use one that stays closed, without racing other processes."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def reserve_port():
+    """reserve_port() -> a loopback port held (see ReservedPort) until the test ends."""
+    held = []
+
+    def reserve():
+        held.append(ReservedPort())
+        return held[-1].port
+    yield reserve
+    for port in held:
+        port.close()
 
 
 def sha256_file(path):
@@ -629,13 +653,16 @@ def sshd(services, tmp_path_factory):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key,
                         "-f", workdir / key], check=True, timeout=30)
     (workdir / "authorized_keys").write_bytes((workdir / "client_ed25519.pub").read_bytes())
-    port = free_port()
+    # sshd takes no port 0: it gets a port held for it, which it may bind
+    # (it sets SO_REUSEADDR) and no other process can take meanwhile.
+    reserved = ReservedPort()
     config = workdir / "sshd_config"
-    config.write_text(SSHD_CONFIG.format(port=port, dir=workdir))
+    config.write_text(SSHD_CONFIG.format(port=reserved.port, dir=workdir))
     os.makedirs("/run/sshd", exist_ok=True)
     proc = services.start(["/usr/sbin/sshd", "-D", "-e", "-f", config], name="sshd")
-    proc.wait_for_line("Server listening on 127.0.0.1", stream="stderr")
-    return Sshd(proc, port, workdir / "client_ed25519", workdir)
+    proc.wait_for_line(f"Server listening on 127.0.0.1 port {reserved.port}.", stream="stderr")
+    yield Sshd(proc, reserved.port, workdir / "client_ed25519", workdir)
+    reserved.close()
 
 
 # ---------------------------------------------------------------- a full lab

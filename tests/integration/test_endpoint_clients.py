@@ -7,7 +7,7 @@ import subprocess
 import time
 
 from clients import digest_reply
-from conftest import BURROW, COMMAND_TIMEOUT, describe, free_port, relay_toml, start_endpoint, start_relay
+from conftest import BURROW, COMMAND_TIMEOUT, describe, relay_toml, start_endpoint, start_relay
 
 
 def connect(burrow, relay, target, role="client", keys=None):
@@ -136,11 +136,11 @@ def test_a_bad_allowed_clients_line_stops_the_endpoint_with_file_and_line(make_r
 
 
 def test_a_relay_opening_streams_with_its_own_key_reaches_no_service(procs, keys, tmp_path, recorder, endpoint,
-                                                                     burrow):
+                                                                     burrow, reserve_port):
     """A public port is the relay opening a stream as itself: what a relay broken
     into could do to reach Jupyter. Without the relay's key on the endpoint's
     list, the service sees no connection."""
-    port = free_port()
+    port = reserve_port()
     config = tmp_path / "relay.toml"
     (tmp_path / "relay_id").write_bytes(keys.file("relay").read_bytes())
     (tmp_path / "relay_id").chmod(0o600)

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from conftest import free_port, start_endpoint, start_forward
+from conftest import start_endpoint, start_forward
 
 WAIT = 20
 
@@ -57,9 +57,9 @@ def test_relay_is_ready_once_it_listens_and_says_when_it_drains(make_relay, noti
     assert relay.proc.wait_exit() == 0
 
 
-def test_endpoint_is_ready_once_registered(relay, procs, keys, notify, burrow):
+def test_endpoint_is_ready_once_registered(relay, procs, keys, notify, burrow, reserve_port):
     # a relay that is not there: the endpoint runs, retrying, but is not ready
-    nowhere = start_endpoint(procs, "--relay", f"127.0.0.1:{free_port()}", "--relay-key", relay.key,
+    nowhere = start_endpoint(procs, "--relay", f"127.0.0.1:{reserve_port()}", "--relay-key", relay.key,
                              "--name", "lab", env=keys.env("lab", NOTIFY_SOCKET=notify.address), wait=False)
     assert notify.nothing_for(2)
     assert nowhere.alive()
