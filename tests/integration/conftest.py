@@ -42,11 +42,27 @@ def _tap_default():
 # burrow with a test tap in the relay's splices (tests/support/tap_relay.cpp)
 TAP_BURROW = os.environ.get("BURROW_TAP_BIN") or _tap_default()
 PYTHON = "/usr/bin/python3"
-STARTUP_TIMEOUT = 20
+# No test waits for a time or asserts one: it waits for an event (a line, a
+# state, an exit) and asserts on bytes, codes and states. These deadlines
+# only turn a hang into a failure, so they are generous.
+WAIT_TIMEOUT = 60
 COMMAND_TIMEOUT = 60
 
 
 # ---------------------------------------------------------------- helpers
+
+def wait_for(what, predicate, timeout=WAIT_TIMEOUT, state=None):
+    """Polls `predicate` until it returns something true, and returns that.
+    `timeout` only catches a hang: then it fails, saying `what` it waited
+    for and, if given, `state()`."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what}: not so after {timeout}s"
+                                 + (f"\n{state()}" if state else ""))
+        time.sleep(0.05)
+    return value
+
 
 class ReservedPort:
     """A loopback port held by a socket that is bound (SO_REUSEADDR) but never
@@ -171,7 +187,7 @@ class Proc:
         return self.p.poll() is None
 
     def wait_for_lines(self, prefix="", n=1, contains=None, stream="stdout",
-                       timeout=STARTUP_TIMEOUT):
+                       timeout=WAIT_TIMEOUT):
         """First `n` lines of `stream` starting with `prefix` (and containing
         `contains`, case-insensitive). Fails on timeout or end of stream."""
         def matches():
@@ -755,15 +771,12 @@ class Recorder:
         with self._lock:
             return [bytes(b) for b in self.received]
 
-    def ending(self, index, timeout=10):
+    def ending(self, index, timeout=WAIT_TIMEOUT):
         """How connection `index` ended ("eof" or "reset"), waiting for it to end."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ended():
             with self._lock:
-                if self.endings[index] is not None:
-                    return self.endings[index]
-            time.sleep(0.05)
-        return None
+                return self.endings[index]
+        return wait_for(f"connection {index} to the recorder ends", ended, timeout)
 
     def close(self):
         self._stop.set()

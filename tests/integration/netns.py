@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (BURROW, COMMAND_TIMEOUT, PYTHON, SSHD_CONFIG, STARTUP_TIMEOUT, SUPPORT,
+from conftest import (BURROW, COMMAND_TIMEOUT, PYTHON, SSHD_CONFIG, SUPPORT, WAIT_TIMEOUT,
                       Forward, Proc, Service, Sshd, describe, relay_toml, sha256_file,
                       write_random_file)
 
@@ -229,7 +229,7 @@ class TimedProc(Proc):
                     for i in range(start, len(self.lines[stream]))
                     if re.search(pattern, self.lines[stream][i])]
 
-    def wait_match(self, pattern, stream="stderr", start=0, timeout=STARTUP_TIMEOUT):
+    def wait_match(self, pattern, stream="stderr", start=0, timeout=WAIT_TIMEOUT):
         """First (index, line, time) from line `start` on that matches the regex;
         fails after `timeout` seconds or at the end of the stream."""
         deadline = time.monotonic() + timeout

@@ -156,7 +156,7 @@ def test_a_session_that_dies_resets_both_ends(procs, make_relay, endpoint, forwa
             assert chunk, f"the download ended after {len(got)} bytes"
             got += chunk
         relay.proc.p.kill()
-        relay.proc.p.wait(10)
+        relay.proc.wait_exit()
         make_relay(listen=f"127.0.0.1:{port}")
         got, end = read_to_end(s, got)
         uploader.join(COMMAND_TIMEOUT)

@@ -125,7 +125,7 @@ def assert_altered_stream_rejected(result, endpoint_proc, recorder, data):
     assert any("reset" in l or "end-to-end" in l for l in error_lines(result)), describe(result)
     # The endpoint found the records did not authenticate, and says so at the
     # default log level (it reset the stream, so the line is written by now).
-    endpoint_proc.wait_for_line(contains="end-to-end", stream="stderr", timeout=10)
+    endpoint_proc.wait_for_line(contains="end-to-end", stream="stderr")
     # ...and let none of the altered bytes through: the service got at most
     # an unaltered prefix of what the client sent.
     received = recorder.data()
@@ -199,7 +199,7 @@ def test_stream_cut_short_is_not_taken_for_its_end(tap_relay, endpoint, forward,
     data = os.urandom(256 * 1024)
     result = burrow("connect", *relay.args, "lab", "rec", input=data)
     assert_altered_stream_rejected(result, endpoint_proc, recorder, data)
-    endpoint_proc.wait_for_line(contains="cut short", stream="stderr", timeout=10)
+    endpoint_proc.wait_for_line(contains="cut short", stream="stderr")
 
     still_work("two")
     close()
