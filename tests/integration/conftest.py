@@ -512,12 +512,13 @@ DEFAULT_CLIENTS = {"client": ["*/*"]}              # key role -> allow patterns
 @pytest.fixture
 def make_relay(procs, keys, tmp_path_factory):
     """make_relay(endpoints={name: role}, clients={role: [patterns]}, limits={...},
-    binary=BURROW, env={...}, role="relay", listen=..., extra="TOML") -> Relay,
+    binary=BURROW, env={...}, role="relay", listen=..., extra="TOML", args=[...]) -> Relay,
     started with -c relay.toml granting those keys (default: endpoints lab and
-    gpu, client `client` allowed everything), `extra` appended to it. Relay.rewrite(...) takes the same grant
-    arguments and Relay.reload() sends SIGHUP."""
+    gpu, client `client` allowed everything), `extra` appended to it, and `args`
+    besides. Relay.rewrite(...) takes the same grant arguments and
+    Relay.reload() sends SIGHUP."""
     def start(endpoints=None, clients=None, limits=None, binary=BURROW, env=None,
-              role="relay", listen="127.0.0.1:0", extra=""):
+              role="relay", listen="127.0.0.1:0", extra="", args=()):
         folder = tmp_path_factory.mktemp("relay")
         key_file = folder / "relay_id"  # relative to the config's folder
         shutil.copy2(keys.file(role), key_file)
@@ -533,7 +534,7 @@ def make_relay(procs, keys, tmp_path_factory):
 
         config = folder / "relay.toml"
         config.write_text(render(endpoints, clients, limits))
-        relay = start_relay(procs, "-c", config, env=keys.env(role, **(env or {})),
+        relay = start_relay(procs, "-c", config, *args, env=keys.env(role, **(env or {})),
                             binary=binary, config=config, render=render)
         assert relay.key == keys.pub(role), relay.proc.report()
         relay.client_roles = list(DEFAULT_CLIENTS if clients is None else clients)
