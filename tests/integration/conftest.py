@@ -773,10 +773,11 @@ class Recorder:
             return [bytes(b) for b in self.received]
 
     def ending(self, index, timeout=WAIT_TIMEOUT):
-        """How connection `index` ended ("eof" or "reset"), waiting for it to end."""
+        """How connection `index` ended ("eof" or "reset"), waiting for it to
+        be accepted and to end."""
         def ended():
             with self._lock:
-                return self.endings[index]
+                return self.endings[index] if index < len(self.endings) else None
         return wait_for(f"connection {index} to the recorder ends", ended, timeout)
 
     def close(self):
