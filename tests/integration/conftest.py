@@ -42,17 +42,57 @@ def _tap_default():
 # burrow with a test tap in the relay's splices (tests/support/tap_relay.cpp)
 TAP_BURROW = os.environ.get("BURROW_TAP_BIN") or _tap_default()
 PYTHON = "/usr/bin/python3"
-STARTUP_TIMEOUT = 20
+# No test waits for a time or asserts one: it waits for an event (a line, a
+# state, an exit) and asserts on bytes, codes and states. These deadlines
+# only turn a hang into a failure, so they are generous.
+WAIT_TIMEOUT = 60
 COMMAND_TIMEOUT = 60
 
 
 # ---------------------------------------------------------------- helpers
 
-def free_port():
-    """A port nothing listens on right now (also used as a closed port)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def wait_for(what, predicate, timeout=WAIT_TIMEOUT, state=None):
+    """Polls `predicate` until it returns something true, and returns that.
+    `timeout` only catches a hang: then it fails, saying `what` it waited
+    for and, if given, `state()`."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what}: not so after {timeout}s"
+                                 + (f"\n{state()}" if state else ""))
+        time.sleep(0.05)
+    return value
+
+
+class ReservedPort:
+    """A loopback port held by a socket that is bound (SO_REUSEADDR) but never
+    listens. While it is held, a connection to it is refused and the kernel
+    gives the port to no one else, neither to bind(port 0) nor to an outgoing
+    connection; a server that sets SO_REUSEADDR itself (burrow, sshd) may
+    still bind and listen on it. So a test can name a port before its server
+    runs, or use one that stays closed, without racing other processes."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def reserve_port():
+    """reserve_port() -> a loopback port held (see ReservedPort) until the test ends."""
+    held = []
+
+    def reserve():
+        held.append(ReservedPort())
+        return held[-1].port
+    yield reserve
+    for port in held:
+        port.close()
 
 
 def sha256_file(path):
@@ -147,7 +187,7 @@ class Proc:
         return self.p.poll() is None
 
     def wait_for_lines(self, prefix="", n=1, contains=None, stream="stdout",
-                       timeout=STARTUP_TIMEOUT):
+                       timeout=WAIT_TIMEOUT):
         """First `n` lines of `stream` starting with `prefix` (and containing
         `contains`, case-insensitive). Fails on timeout or end of stream."""
         def matches():
@@ -472,12 +512,13 @@ DEFAULT_CLIENTS = {"client": ["*/*"]}              # key role -> allow patterns
 @pytest.fixture
 def make_relay(procs, keys, tmp_path_factory):
     """make_relay(endpoints={name: role}, clients={role: [patterns]}, limits={...},
-    binary=BURROW, env={...}, role="relay", listen=..., extra="TOML") -> Relay,
+    binary=BURROW, env={...}, role="relay", listen=..., extra="TOML", args=[...]) -> Relay,
     started with -c relay.toml granting those keys (default: endpoints lab and
-    gpu, client `client` allowed everything), `extra` appended to it. Relay.rewrite(...) takes the same grant
-    arguments and Relay.reload() sends SIGHUP."""
+    gpu, client `client` allowed everything), `extra` appended to it, and `args`
+    besides. Relay.rewrite(...) takes the same grant arguments and
+    Relay.reload() sends SIGHUP."""
     def start(endpoints=None, clients=None, limits=None, binary=BURROW, env=None,
-              role="relay", listen="127.0.0.1:0", extra=""):
+              role="relay", listen="127.0.0.1:0", extra="", args=()):
         folder = tmp_path_factory.mktemp("relay")
         key_file = folder / "relay_id"  # relative to the config's folder
         shutil.copy2(keys.file(role), key_file)
@@ -493,7 +534,7 @@ def make_relay(procs, keys, tmp_path_factory):
 
         config = folder / "relay.toml"
         config.write_text(render(endpoints, clients, limits))
-        relay = start_relay(procs, "-c", config, env=keys.env(role, **(env or {})),
+        relay = start_relay(procs, "-c", config, *args, env=keys.env(role, **(env or {})),
                             binary=binary, config=config, render=render)
         assert relay.key == keys.pub(role), relay.proc.report()
         relay.client_roles = list(DEFAULT_CLIENTS if clients is None else clients)
@@ -629,13 +670,16 @@ def sshd(services, tmp_path_factory):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key,
                         "-f", workdir / key], check=True, timeout=30)
     (workdir / "authorized_keys").write_bytes((workdir / "client_ed25519.pub").read_bytes())
-    port = free_port()
+    # sshd takes no port 0: it gets a port held for it, which it may bind
+    # (it sets SO_REUSEADDR) and no other process can take meanwhile.
+    reserved = ReservedPort()
     config = workdir / "sshd_config"
-    config.write_text(SSHD_CONFIG.format(port=port, dir=workdir))
+    config.write_text(SSHD_CONFIG.format(port=reserved.port, dir=workdir))
     os.makedirs("/run/sshd", exist_ok=True)
     proc = services.start(["/usr/sbin/sshd", "-D", "-e", "-f", config], name="sshd")
-    proc.wait_for_line("Server listening on 127.0.0.1", stream="stderr")
-    return Sshd(proc, port, workdir / "client_ed25519", workdir)
+    proc.wait_for_line(f"Server listening on 127.0.0.1 port {reserved.port}.", stream="stderr")
+    yield Sshd(proc, reserved.port, workdir / "client_ed25519", workdir)
+    reserved.close()
 
 
 # ---------------------------------------------------------------- a full lab
@@ -728,15 +772,13 @@ class Recorder:
         with self._lock:
             return [bytes(b) for b in self.received]
 
-    def ending(self, index, timeout=10):
-        """How connection `index` ended ("eof" or "reset"), waiting for it to end."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def ending(self, index, timeout=WAIT_TIMEOUT):
+        """How connection `index` ended ("eof" or "reset"), waiting for it to
+        be accepted and to end."""
+        def ended():
             with self._lock:
-                if self.endings[index] is not None:
-                    return self.endings[index]
-            time.sleep(0.05)
-        return None
+                return self.endings[index] if index < len(self.endings) else None
+        return wait_for(f"connection {index} to the recorder ends", ended, timeout)
 
     def close(self):
         self._stop.set()

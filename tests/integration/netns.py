@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (BURROW, COMMAND_TIMEOUT, PYTHON, SSHD_CONFIG, STARTUP_TIMEOUT, SUPPORT,
+from conftest import (BURROW, COMMAND_TIMEOUT, PYTHON, SSHD_CONFIG, SUPPORT, WAIT_TIMEOUT,
                       Forward, Proc, Service, Sshd, describe, relay_toml, sha256_file,
                       write_random_file)
 
@@ -201,43 +201,30 @@ def mknet(request, procs):
 
 # ---------------------------------------------------------------- processes
 
-class TimedProc(Proc):
-    """A Proc that also records when (time.monotonic()) each line arrived."""
-
-    def __init__(self, argv, **kw):
-        self.times = {"stdout": [], "stderr": []}
-        super().__init__(argv, **kw)
-
-    def _pump(self, stream, key):
-        for raw in iter(stream.readline, b""):
-            with self._cond:
-                self.lines[key].append(raw.decode(errors="replace").rstrip("\r\n"))
-                self.times[key].append(time.monotonic())
-                self._cond.notify_all()
-        with self._cond:
-            self._done[key] = True
-            self._cond.notify_all()
+class LogProc(Proc):
+    """A Proc whose lines a test finds by regex, from a line index on (count()
+    gives the index of the next line, to mark a point in the log). Lines are
+    ordered, not timed: a test asserts which came first, never when."""
 
     def count(self, stream="stderr"):
         with self._cond:
             return len(self.lines[stream])
 
     def find(self, pattern, stream="stderr", start=0):
-        """[(index, line, time)] of the lines from `start` on that match the regex."""
+        """[(index, line)] of the lines from `start` on that match the regex."""
         with self._cond:
-            return [(i, self.lines[stream][i], self.times[stream][i])
-                    for i in range(start, len(self.lines[stream]))
+            return [(i, self.lines[stream][i]) for i in range(start, len(self.lines[stream]))
                     if re.search(pattern, self.lines[stream][i])]
 
-    def wait_match(self, pattern, stream="stderr", start=0, timeout=STARTUP_TIMEOUT):
-        """First (index, line, time) from line `start` on that matches the regex;
-        fails after `timeout` seconds or at the end of the stream."""
+    def wait_match(self, pattern, stream="stderr", start=0, timeout=WAIT_TIMEOUT):
+        """First (index, line) from line `start` on that matches the regex;
+        fails after `timeout` seconds (a hang) or at the end of the stream."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
                 for i in range(start, len(self.lines[stream])):
                     if re.search(pattern, self.lines[stream][i]):
-                        return i, self.lines[stream][i], self.times[stream][i]
+                        return i, self.lines[stream][i]
                 left = deadline - time.monotonic()
                 if self._done[stream] or left <= 0:
                     why = "stream closed" if self._done[stream] else f"{timeout}s passed"
@@ -261,8 +248,6 @@ class NsRelay:
         assert m, f"unexpected relay listening line: {line!r}\n{proc.report()}"
         self.addr, self.key = m.group(1), m.group(2)
         assert self.key == key, proc.report()
-        # when it said so (the relay listens before it prints this line)
-        self.listening_at = proc.times["stdout"][proc.lines["stdout"].index(line)]
 
     @property
     def args(self):
@@ -284,7 +269,7 @@ class Rig:
         self.relay = None
 
     def start(self, node, argv, name, env=None, stdin=subprocess.DEVNULL):
-        proc = TimedProc(self.net.argv(node, *argv), env=env or self.procs.env, name=name,
+        proc = LogProc(self.net.argv(node, *argv), env=env or self.procs.env, name=name,
                          stdin=stdin)
         self.procs.procs.append(proc)
         return proc

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from conftest import BURROW, describe, error_lines, free_port, run
+from conftest import BURROW, describe, error_lines, run
 
 COMMANDS = ("relay", "endpoint", "forward", "connect", "ls", "wake", "keygen", "id", "known", "help")
 

@@ -2,8 +2,7 @@
 import shutil
 
 from clients import curl_check, digest_reply
-from conftest import (describe, free_port, relay_toml, start_endpoint, start_forward,
-                      start_relay)
+from conftest import describe, relay_toml, start_endpoint, start_forward, start_relay
 
 
 def test_all_roles_from_config_files(procs, burrow, keys, tmp_path,
@@ -37,18 +36,18 @@ def test_all_roles_from_config_files(procs, burrow, keys, tmp_path,
     assert result_ls.stdout.decode().split() == ["lab", "digest", "web"], describe(result_ls)
 
 
-def test_flags_override_config(procs, relay, keys, burrow_env, tmp_path, http_server):
+def test_flags_override_config(procs, relay, keys, burrow_env, tmp_path, http_server, reserve_port):
     # The config names another relay, a wrong relay key and an identity the
     # relay does not grant `lab` to; the flags give the right ones.
     (tmp_path / "endpoint.toml").write_text(
-        f'name = "elsewhere"\nrelay = "127.0.0.1:{free_port()}"\n'
+        f'name = "elsewhere"\nrelay = "127.0.0.1:{reserve_port()}"\n'
         f'relay_key = "{keys.pub("gpu")}"\nkey = "{keys.file("gpu")}"\n\n'
         f'[services]\nweb = "{http_server.addr}"\n')
     start_endpoint(procs, "-c", tmp_path / "endpoint.toml", "--relay", relay.addr,
                    "--relay-key", relay.key, "--key", keys.file("lab"), "--name", "lab",
                    env=keys.env("nobody"))
     (tmp_path / "client.toml").write_text(
-        f'relay = "127.0.0.1:{free_port()}"\nrelay_key = "{keys.pub("gpu")}"\n'
+        f'relay = "127.0.0.1:{reserve_port()}"\nrelay_key = "{keys.pub("gpu")}"\n'
         f'key = "{keys.file("lab")}"\n')
     fwd = start_forward(procs, "-c", tmp_path / "client.toml", *relay.args,
                         "--key", keys.file("client"), specs=["0:lab:web"])

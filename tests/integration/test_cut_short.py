@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from conftest import BURROW, COMMAND_TIMEOUT, PYTHON, SUPPORT, Service, describe, free_port
+from conftest import BURROW, COMMAND_TIMEOUT, PYTHON, SUPPORT, Service, describe
 
 sys.path.insert(0, str(SUPPORT))
 from ending_server import pattern, pattern_at  # noqa: E402  (what the service sends and expects)
@@ -128,11 +128,11 @@ def test_a_program_reset_reaches_the_service_as_a_reset(procs, relay, endpoint, 
     assert (n, intact) == (len(data), "intact")
 
 
-def test_a_session_that_dies_resets_both_ends(procs, make_relay, endpoint, forward):
+def test_a_session_that_dies_resets_both_ends(procs, make_relay, endpoint, forward, reserve_port):
     """kill -9 the relay in the middle of a transfer both ways, and start a new
     one on the same port with the same key: it does not know the old sessions
     and refuses their RESUME, so the streams die with them."""
-    port = free_port()
+    port = reserve_port()  # held: no one takes it while the relay is down
     relay = make_relay(listen=f"127.0.0.1:{port}")
     service = start_service(procs, "--send", ENDLESS)
     endpoint({"both": service.addr}, relay=relay)
@@ -156,7 +156,7 @@ def test_a_session_that_dies_resets_both_ends(procs, make_relay, endpoint, forwa
             assert chunk, f"the download ended after {len(got)} bytes"
             got += chunk
         relay.proc.p.kill()
-        relay.proc.p.wait(10)
+        relay.proc.wait_exit()
         make_relay(listen=f"127.0.0.1:{port}")
         got, end = read_to_end(s, got)
         uploader.join(COMMAND_TIMEOUT)

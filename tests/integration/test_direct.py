@@ -9,12 +9,6 @@ import socket
 from conftest import COMMAND_TIMEOUT, describe, run
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def fetch(port, path):
     with socket.create_connection(("127.0.0.1", port), timeout=COMMAND_TIMEOUT) as conn:
         conn.sendall(f"GET /{path} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
@@ -29,9 +23,10 @@ def fetch(port, path):
     return body
 
 
-def test_forward_takes_the_advertised_direct_path(relay, endpoint, forward, http_server, burrow, burrow_env):
+def test_forward_takes_the_advertised_direct_path(relay, endpoint, forward, http_server, burrow, burrow_env,
+                                                  reserve_port):
     import hashlib
-    port = free_port()
+    port = reserve_port()
     ep = endpoint({"web": http_server.addr}, args=["--direct-listen", f"127.0.0.1:{port}",
                                                      "--advertise", f"127.0.0.1:{port}"])
     ep.wait_for_line(contains=f"direct listener on 127.0.0.1:{port}", stream="stderr")
@@ -55,8 +50,9 @@ def test_forward_takes_the_advertised_direct_path(relay, endpoint, forward, http
     assert listed["lab"]["direct"] == [f"127.0.0.1:{port}"], listed
 
 
-def test_a_candidate_that_does_not_answer_leaves_the_relay_path(relay, endpoint, forward, http_server):
-    listen, dead = free_port(), free_port()  # nothing listens on `dead`
+def test_a_candidate_that_does_not_answer_leaves_the_relay_path(relay, endpoint, forward, http_server,
+                                                                reserve_port):
+    listen, dead = reserve_port(), reserve_port()  # nothing listens on `dead`
     endpoint({"web": http_server.addr}, args=["--direct-listen", f"127.0.0.1:{listen}",
                                                "--advertise", f"127.0.0.1:{dead}"])
     relay.proc.wait_for_line(contains=f"direct candidates 127.0.0.1:{dead}", stream="stderr")
@@ -67,12 +63,13 @@ def test_a_candidate_that_does_not_answer_leaves_the_relay_path(relay, endpoint,
     assert body == (http_server.root / "small.txt").read_bytes()
 
 
-def test_the_direct_listener_admits_only_keys_on_the_endpoints_list(make_relay, endpoint, forward, http_server):
+def test_the_direct_listener_admits_only_keys_on_the_endpoints_list(make_relay, endpoint, forward, http_server,
+                                                                     reserve_port):
     """A key the relay grants but the endpoint does not list gets no direct
     session, and no stream through the relay either."""
     relay = make_relay(clients={"client": ["*/*"], "other": ["*/*"]})
     relay.client_roles = ["client"]  # the endpoint lists `client` only
-    port = free_port()
+    port = reserve_port()
     ep = endpoint({"web": http_server.addr}, relay=relay, args=["--direct-listen", f"127.0.0.1:{port}",
                                                                  "--advertise", f"127.0.0.1:{port}"])
     fwd = forward("0:lab:web", role="other", relay=relay)
@@ -88,8 +85,8 @@ def test_the_direct_listener_admits_only_keys_on_the_endpoints_list(make_relay, 
     ep.wait_for_line(contains="is not allowed to reach 'web'", stream="stderr")
 
 
-def test_connect_takes_the_direct_path(relay, endpoint, http_server, burrow):
-    port = free_port()
+def test_connect_takes_the_direct_path(relay, endpoint, http_server, burrow, reserve_port):
+    port = reserve_port()
     ep = endpoint({"web": http_server.addr}, args=["--direct-listen", f"127.0.0.1:{port}",
                                                      "--advertise", f"127.0.0.1:{port}"])
     relay.proc.wait_for_line(contains=f"direct candidates 127.0.0.1:{port}", stream="stderr")
@@ -100,9 +97,9 @@ def test_connect_takes_the_direct_path(relay, endpoint, http_server, burrow):
     ep.wait_for_line(contains="direct session from 127.0.0.1", stream="stderr")
 
 
-def test_direct_keys_in_the_endpoint_config(relay, keys, procs, burrow, tmp_path, http_server):
+def test_direct_keys_in_the_endpoint_config(relay, keys, procs, burrow, tmp_path, http_server, reserve_port):
     from conftest import start_endpoint
-    port = free_port()
+    port = reserve_port()
     config = tmp_path / "endpoint.toml"
     config.write_text(f'name = "lab"\nrelay = "{relay.addr}"\nrelay_key = "{relay.key}"\n'
                       f'direct_listen = "127.0.0.1:{port}"\n'

@@ -37,7 +37,7 @@ def upnp_lab(rig, sshd):
 
 def mapped(lab, rig):
     """The public address the endpoint reports, once the router mapped it."""
-    _, line, _ = lab.endpoint.wait_match(r"direct path: the router \S+ maps (\S+) to", timeout=COMMAND_TIMEOUT)
+    _, line = lab.endpoint.wait_match(r"direct path: the router \S+ maps (\S+) to", timeout=COMMAND_TIMEOUT)
     address = re.search(r"maps (\S+) to", line).group(1)
     assert address.startswith(rig.net.env["PUBLIC_IP"] + ":"), line
     return address
@@ -53,7 +53,7 @@ def test_ssh_and_scp_go_direct_through_the_routers_mapping(rig, upnp_lab, big_fi
     assert ls.returncode == 0 and f"direct {public}" in ls.stdout.decode(), describe(ls)
 
     fwd = rig.forward("0:lab:ssh")
-    _, line, _ = fwd.proc.wait_match(DIRECT, timeout=COMMAND_TIMEOUT)
+    _, line = fwd.proc.wait_match(DIRECT, timeout=COMMAND_TIMEOUT)
     assert f"direct path to {public} " in line, line
     ssh_port = fwd.port_for("lab/ssh")
     path, digest = big_file
@@ -86,7 +86,7 @@ def test_a_router_that_speaks_only_nat_pmp_maps_the_direct_port(rig, sshd):
     rig.start_relay()
     gpu_sshd = rig.sshd(sshd)
     endpoint = rig.start_endpoint({"ssh": gpu_sshd.addr}, args=["--upnp"])
-    _, line, _ = endpoint.wait_match(r"direct path: the router \S+ maps (\S+) to", timeout=COMMAND_TIMEOUT)
+    _, line = endpoint.wait_match(r"direct path: the router \S+ maps (\S+) to", timeout=COMMAND_TIMEOUT)
     assert "(NAT-PMP, lease " in line, line
     public = re.search(r"maps (\S+) to", line).group(1)
     assert public.startswith(rig.net.env["PUBLIC_IP"] + ":"), line
@@ -95,7 +95,7 @@ def test_a_router_that_speaks_only_nat_pmp_maps_the_direct_port(rig, sshd):
     assert f"dport {port} dnat ip to {rig.net.ip('gpubox')}:7444" in rules, rules
 
     fwd = rig.forward("0:lab:ssh")
-    _, line, _ = fwd.proc.wait_match(DIRECT, timeout=COMMAND_TIMEOUT)
+    _, line = fwd.proc.wait_match(DIRECT, timeout=COMMAND_TIMEOUT)
     assert f"direct path to {public} " in line, line
     done = rig.net.run("laptop", *gpu_sshd.ssh_argv("echo", "over-nat-pmp", port=fwd.port_for("lab/ssh")),
                        env=rig.keys.env("client"))
@@ -128,7 +128,7 @@ def test_behind_a_carrier_grade_nat_the_endpoint_says_why_and_stays_on_the_relay
     relay = rig.start_relay()
     gpu_sshd = rig.sshd(sshd)
     endpoint = rig.start_endpoint({"ssh": gpu_sshd.addr}, args=["--upnp"])
-    _, line, _ = endpoint.wait_match(r"direct path: ")
+    _, line = endpoint.wait_match(r"direct path: ")
     # miniupnpd hides a private WAN address (it says "not connected"); either way the reason names it.
     assert "carrier-grade NAT" in line and "through the relay" in line, endpoint.report()
     done = rig.net.run("laptop", *gpu_sshd.ssh_argv("echo", "over-the-relay", relay=relay),

@@ -4,10 +4,9 @@ its own list (allowed_clients in burrow's folder, `burrow endpoint allow`,
 end-to-end handshake proves. No list admits no one."""
 import socket
 import subprocess
-import time
 
 from clients import digest_reply
-from conftest import BURROW, COMMAND_TIMEOUT, describe, free_port, relay_toml, start_endpoint, start_relay
+from conftest import BURROW, COMMAND_TIMEOUT, describe, relay_toml, start_endpoint, start_relay, wait_for
 
 
 def connect(burrow, relay, target, role="client", keys=None):
@@ -91,10 +90,8 @@ def test_one_client_key_holds_at_most_max_streams_per_client(make_relay, procs, 
         p.stdin.write(b"held %d\n" % i)
         p.stdin.flush()
         held.append(p)
-    deadline = time.monotonic() + COMMAND_TIMEOUT
-    while sorted(bytes(d) for d in recorder.data()) != [b"held 0\n", b"held 1\n"]:
-        assert time.monotonic() < deadline, f"the service got {recorder.data()}"
-        time.sleep(0.05)
+    wait_for("both held streams reach the service",
+             lambda: sorted(recorder.data()) == [b"held 0\n", b"held 1\n"], state=recorder.data)
 
     result = connect(burrow, relay, "lab/rec")
     assert result.returncode != 0 and result.stdout == b"", describe(result)
@@ -136,11 +133,11 @@ def test_a_bad_allowed_clients_line_stops_the_endpoint_with_file_and_line(make_r
 
 
 def test_a_relay_opening_streams_with_its_own_key_reaches_no_service(procs, keys, tmp_path, recorder, endpoint,
-                                                                     burrow):
+                                                                     burrow, reserve_port):
     """A public port is the relay opening a stream as itself: what a relay broken
     into could do to reach Jupyter. Without the relay's key on the endpoint's
     list, the service sees no connection."""
-    port = free_port()
+    port = reserve_port()
     config = tmp_path / "relay.toml"
     (tmp_path / "relay_id").write_bytes(keys.file("relay").read_bytes())
     (tmp_path / "relay_id").chmod(0o600)

@@ -5,8 +5,7 @@ import threading
 
 import pytest
 
-from conftest import (COMMAND_TIMEOUT, describe, error_lines,
-                      expect_closed_without_data, free_port)
+from conftest import COMMAND_TIMEOUT, describe, error_lines, expect_closed_without_data
 
 UNKNOWN = [("nope", "web", "no endpoint named 'nope'"),
            ("lab", "nope", "has no service 'nope'")]
@@ -42,8 +41,8 @@ def test_forward_rejected_stream_is_closed_and_logged(relay, lab_web, forward,
 
 
 @pytest.mark.parametrize("command", [["connect", "lab", "web"], ["ls"]], ids=["connect", "ls"])
-def test_relay_unreachable(burrow, command):
-    result = burrow(command[0], "--relay", f"127.0.0.1:{free_port()}", *command[1:],
+def test_relay_unreachable(burrow, command, reserve_port):
+    result = burrow(command[0], "--relay", f"127.0.0.1:{reserve_port()}", *command[1:],
                     input=b"")
     assert result.returncode != 0, describe(result)
     assert any("relay" in l and ("refused" in l or "unreachable" in l)

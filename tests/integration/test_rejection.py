@@ -3,8 +3,7 @@ endpoint session keep working."""
 import http.client
 import subprocess
 
-from conftest import (COMMAND_TIMEOUT, describe, error_lines,
-                      expect_closed_without_data, free_port)
+from conftest import COMMAND_TIMEOUT, describe, error_lines, expect_closed_without_data
 
 
 def http_get(conn, path):
@@ -14,9 +13,9 @@ def http_get(conn, path):
 
 
 def test_closed_service_port_is_rejected_without_harm(
-        relay, endpoint, forward, procs, burrow, sshd, http_server, burrow_env):
+        relay, endpoint, forward, procs, burrow, sshd, http_server, burrow_env, reserve_port):
     endpoint_proc = endpoint({"web": http_server.addr, "ssh": sshd.addr,
-                              "dead": f"127.0.0.1:{free_port()}"})
+                              "dead": f"127.0.0.1:{reserve_port()}"})
     fwd = forward("127.0.0.1:0:lab:web", "0:lab:dead")
     small = (http_server.root / "small.txt").read_bytes()
 

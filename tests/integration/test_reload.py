@@ -95,7 +95,7 @@ def test_reload_without_a_running_relay_says_so(make_relay, burrow, keys, tmp_pa
     # a relay killed with -9 leaves its socket file behind: the same answer
     relay = make_relay()
     relay.proc.p.kill()
-    relay.proc.p.wait(10)
+    relay.proc.wait_exit()
     stale = keys.home("relay") / "relay.sock"
     assert stale.is_socket()
     result = burrow("relay", "reload", "-c", relay.config, env=keys.env("relay"))

@@ -2,16 +2,17 @@
 READY=1 to $NOTIFY_SOCKET once the relay listens, once the endpoint has
 registered and once a forward listens, and STOPPING=1 when it starts to drain.
 The test plays the service manager: it binds the datagram socket (a path, or
-an abstract '@name') and reads what arrives."""
+an abstract '@name') and reads what arrives. The socket keeps the order of
+what was sent, so "no READY before X" is asserted by reading X next."""
 import secrets
 import signal
 import socket
 
 import pytest
 
-from conftest import free_port, start_endpoint, start_forward
+from conftest import COMMAND_TIMEOUT, start_endpoint, start_forward
 
-WAIT = 20
+WAIT = COMMAND_TIMEOUT
 
 
 class Notifications:
@@ -25,14 +26,6 @@ class Notifications:
     def next(self, timeout=WAIT):
         self.sock.settimeout(timeout)
         return self.sock.recv(4096).decode()
-
-    def nothing_for(self, seconds):
-        self.sock.settimeout(seconds)
-        try:
-            got = self.sock.recv(4096)
-        except socket.timeout:
-            return True
-        raise AssertionError(f"unexpected notification {got!r}")
 
     def close(self):
         self.sock.close()
@@ -57,11 +50,12 @@ def test_relay_is_ready_once_it_listens_and_says_when_it_drains(make_relay, noti
     assert relay.proc.wait_exit() == 0
 
 
-def test_endpoint_is_ready_once_registered(relay, procs, keys, notify, burrow):
-    # a relay that is not there: the endpoint runs, retrying, but is not ready
-    nowhere = start_endpoint(procs, "--relay", f"127.0.0.1:{free_port()}", "--relay-key", relay.key,
+def test_endpoint_is_ready_once_registered(relay, procs, keys, notify, burrow, reserve_port):
+    # a relay that is not there: the endpoint runs, retrying, but is not ready:
+    # after two failed tries and its stop, the first notification is STOPPING
+    nowhere = start_endpoint(procs, "--relay", f"127.0.0.1:{reserve_port()}", "--relay-key", relay.key,
                              "--name", "lab", env=keys.env("lab", NOTIFY_SOCKET=notify.address), wait=False)
-    assert notify.nothing_for(2)
+    nowhere.wait_for_lines(contains="retrying in", n=2, stream="stderr")
     assert nowhere.alive()
     nowhere.stop()
     assert notify.next() == "STOPPING=1"
@@ -80,4 +74,7 @@ def test_forward_is_ready_once_every_port_listens(relay, endpoint, procs, keys, 
     assert notify.next() == "READY=1"
     for port in fwd.ports.values():
         socket.create_connection(("127.0.0.1", port), timeout=WAIT).close()
-    assert notify.nothing_for(0.5)  # one READY for all the ports
+    # one READY for all the ports: the next notification is the stop's
+    fwd.proc.p.send_signal(signal.SIGTERM)
+    assert notify.next() == "STOPPING=1"
+    assert fwd.proc.wait_exit() == 0, fwd.proc.report()

@@ -2,17 +2,18 @@
 
 300 connections that send nothing and 50 that send one byte per second come
 from 127.0.0.2 .. 127.0.0.11. Meanwhile an endpoint (from 127.0.0.1)
-registers and ssh runs a command through burrow connect. The relay closes
-every junk connection once its handshake time is up, and its memory stays
-bounded.
+registers and ssh runs a command through burrow connect. The relay admits
+every junk connection and closes each one once its handshake time is up (it
+says why, at debug level), and its memory stays bounded.
 """
 import os
+import re
 import selectors
 import socket
 import time
 
 from clients import ssh_echo_check
-from conftest import COMMAND_TIMEOUT
+from conftest import COMMAND_TIMEOUT, wait_for
 
 HANDSHAKE_TIMEOUT_MS = 3000
 SOURCES = [f"127.0.0.{i}" for i in range(2, 12)]
@@ -48,7 +49,7 @@ class Junk:
     def __init__(self, port):
         self.sel = selectors.DefaultSelector()
         self.open = {}  # socket -> bytes sent so far (None: sends nothing)
-        self.closed_at = {}
+        self.closed = []  # (address, port) of each one the relay closed
         for i in range(IDLE + TRICKLE):
             s = socket.socket()
             s.bind((SOURCES[i % len(SOURCES)], 0))
@@ -57,11 +58,11 @@ class Junk:
             s.setblocking(False)
             self.open[s] = None if i < IDLE else 0
             self.sel.register(s, selectors.EVENT_READ)
-        self.started = time.monotonic()
-        self.next_tick = self.started
+        self.next_tick = time.monotonic()
 
     def pump(self, seconds):
-        """Trickle bytes and collect closings for `seconds`."""
+        """Trickle bytes (one a second on each trickling connection) and
+        collect closings, for `seconds`."""
         until = time.monotonic() + seconds
         while self.open and (left := until - time.monotonic()) > 0:
             if time.monotonic() >= self.next_tick:
@@ -88,7 +89,7 @@ class Junk:
         if s in self.open:
             del self.open[s]
             self.sel.unregister(s)
-            self.closed_at[s] = time.monotonic() - self.started
+            self.closed.append(s.getsockname())
             s.close()
 
     def close(self):
@@ -99,38 +100,53 @@ class Junk:
         self.sel.close()
 
 
+def timed_out_handshakes(relay):
+    """{(source, port)} of the connections the relay closed because their
+    TLS handshake ran out of time (its debug log says so for each)."""
+    found = set()
+    for line in relay.proc.lines["stderr"]:
+        m = re.search(r"relay: connection from (\S+) failed: TLS handshake with (\S+):(\d+) timed out", line)
+        if m:
+            found.add((m.group(2), int(m.group(3))))
+    return found
+
+
 def test_slowloris_does_not_starve_or_bloat_the_relay(make_relay, endpoint, burrow_env, sshd):
     relay = make_relay(limits={"handshake_timeout_ms": HANDSHAKE_TIMEOUT_MS,
                                # let every junk connection in, so each one
                                # must be ended by the handshake timeout
-                               "max_unauthenticated_per_source": 64})
+                               "max_unauthenticated_per_source": 64},
+                       args=["--log-level", "debug"])
     pid = relay.proc.p.pid
     rss_start = rss_kb(pid)
     junk = Junk(relay.port)
     try:
-        junk.pump(0.5)
         rss = [rss_kb(pid)]
-        # All admitted and pending (the handshake timeout is 3 s away).
-        assert len(junk.open) == IDLE + TRICKLE, f"{len(junk.closed_at)} junk connections closed at once"
         # A real endpoint and a real ssh session get through meanwhile.
         endpoint({"ssh": sshd.addr}, relay=relay)
         junk.pump(0.2)
         rss.append(rss_kb(pid))
         ssh_echo_check(burrow_env, sshd, relay=relay)
-        # Every junk connection is closed: the deadline is the handshake
-        # timeout plus a margin for a loaded machine.
-        deadline = HANDSHAKE_TIMEOUT_MS / 1000 + 7
-        while junk.open and time.monotonic() - junk.started < deadline:
+        # Every junk connection is closed by the relay. (The deadline only
+        # catches a hang: the relay's handshake timeout does the closing.)
+        deadline = time.monotonic() + COMMAND_TIMEOUT
+        while junk.open and time.monotonic() < deadline:
             junk.pump(0.5)
             rss.append(rss_kb(pid))
         assert not junk.open, (f"{len(junk.open)} of {IDLE + TRICKLE} junk connections still "
-                               f"open {deadline:.0f} s after they were made")
+                               f"open after {COMMAND_TIMEOUT} s")
     finally:
         junk.close()
     assert relay.proc.alive(), relay.proc.report()
     assert max(rss) < RSS_LIMIT_KB, f"relay RSS {max(rss)} kB (at start {rss_start} kB)"
+    # Each was admitted (none refused by a limit) and closed because its
+    # handshake ran out of time, not for what it sent or at once. (The relay
+    # writes that line once the connection is closed: wait for it.)
+    wait_for("a timed-out handshake logged for every junk connection",
+             lambda: set(junk.closed) <= timed_out_handshakes(relay),
+             state=lambda: f"{len(set(junk.closed) - timed_out_handshakes(relay))} not logged so\n"
+                           + relay.proc.report(tail=20))
+    assert not [l for l in relay.proc.lines["stderr"] if "refusing connections" in l], relay.proc.report(tail=20)
     # The relay still serves after the storm.
     ssh_echo_check(burrow_env, sshd, relay=relay)
-    print(f"relay RSS: start {rss_start} kB, max {max(rss)} kB; "
-          f"junk closed after {min(junk.closed_at.values()):.1f} .. "
-          f"{max(junk.closed_at.values()):.1f} s")
+    print(f"relay RSS: start {rss_start} kB, max {max(rss)} kB")

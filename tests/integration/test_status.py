@@ -8,14 +8,13 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import COMMAND_TIMEOUT, describe, run
+from conftest import COMMAND_TIMEOUT, describe, run, wait_for
 
 TOKEN = "status-test-token-7f3a9c1e"
 CHROMIUM = shutil.which("chromium")
@@ -61,13 +60,6 @@ def metrics(address, token=TOKEN):
     return samples
 
 
-def wait_for(what, check, describe_state):
-    deadline = time.monotonic() + COMMAND_TIMEOUT
-    while not check():
-        assert time.monotonic() < deadline, f"{what}: {describe_state()}"
-        time.sleep(0.1)
-
-
 def send_through(port, payload):
     """Sends `payload`, half-closes, returns the digest server's reply."""
     with socket.create_connection(("127.0.0.1", port), timeout=COMMAND_TIMEOUT) as s:
@@ -102,7 +94,7 @@ def test_metrics_count_exactly_what_went_through(make_relay, endpoint, forward, 
     def settled():
         m = metrics(address)
         return m["burrow_relay_streams_open"] == 0 and m['burrow_relay_sessions{role="client"}'] == 1
-    wait_for("streams and short sessions to end", settled, lambda: metrics(address))
+    wait_for("streams and short sessions to end", settled, state=lambda: metrics(address))
 
     m = metrics(address)
     sent = sum(len(p) for p in payloads) + 3 * (38 + 32)

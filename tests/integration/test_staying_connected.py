@@ -3,26 +3,34 @@ takeover, loss and rate limits, endpoint reload and relay drain, on a real
 (namespaced) network: relay on the VPS, endpoint on the GPU box behind the lab
 router's NAT, clients on the laptop (tests/integration/netns.py, tests/support/testnet.sh).
 
-Where a test asserts a time, it is a bound burrow promises (liveness: PING
-every 5 s, a session silent for 20 s is closed; reconnect backoff 0.5 s
-doubling to 30 s; stale sessions replaced at once; a second SIGTERM stops at
-once), checked with a margin that is said next to it.
+No test asserts a time. What burrow promises about time (liveness: a
+session silent for 20 s is closed; reconnect backoff from 0.5 s, doubling;
+stale sessions replaced at once; a second SIGTERM stops at once) is checked
+by what it says and does: the reason it gives for closing a session, the
+delays it announces, which event comes first. Deadlines only catch hangs.
 """
 import hashlib
 import http.client
 import re
 import signal
-import time
+import socket
+import threading
+import types
 
 import pytest
 
 from clients import digest_reply
-from conftest import COMMAND_TIMEOUT, describe
+from conftest import COMMAND_TIMEOUT, describe, recv_all, wait_for
 pytest_plugins = ["netns"]  # the mknet and rig fixtures (tests/integration/netns.py)
 
 REGISTERED = r"^registered as lab with relay "
 # the reconnect loop says "retrying in", the session-resume loop "trying again in"
 RETRYING = r"(?:retrying|trying again) in (\d+) ms"
+# a connection attempt that found no relay to talk to (none listening, or one dying)
+NO_RELAY = r"relay \S+(?: unreachable)?: Connection (?:refused|reset by peer)"
+NO_SIGN_OF_LIFE = r"lost \(no sign of life from the peer for \d+ s\)"
+# liveness takes 20-25 s to find a dead session: this only catches a hang
+LIVENESS_WAIT = 120
 MiB = 1024 * 1024
 
 
@@ -31,14 +39,6 @@ def curl_ok(rig, port, name, sha256):
     assert result.returncode == 0, describe(result)
     got = hashlib.sha256(result.stdout).hexdigest()
     assert got == sha256, f"{name}: sha256 {got} != {sha256}, {len(result.stdout)} bytes received"
-
-
-def wait_until(what, predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        assert time.monotonic() < deadline, f"{what}: not true after {timeout}s"
-        time.sleep(0.1)
-    return value
 
 
 def listed(rig):
@@ -52,6 +52,15 @@ def dialing(rig, node):
     return bool(result.stdout.strip())
 
 
+def tbf_overlimits(rig, node):
+    """How often the token bucket on the node's uplink (testnet.sh rate) held a packet back."""
+    result = rig.net.run(node, "tc", "-s", "qdisc", "show", "dev", "eth0")
+    assert result.returncode == 0, describe(result)
+    m = re.search(r"qdisc tbf .*?overlimits (\d+)", result.stdout.decode(), re.S)
+    assert m, f"no token bucket on {node}'s uplink: {result.stdout.decode()}"
+    return int(m.group(1))
+
+
 def tcp_retransmissions(rig, node):
     """TcpRetransSegs of the node's namespace (/proc/net/snmp is per namespace)."""
     text = rig.net.run(node, "cat", "/proc/net/snmp").stdout.decode()
@@ -61,10 +70,15 @@ def tcp_retransmissions(rig, node):
 
 # ---------------------------------------------------------------- 1. relay restart
 
+def delay_ms(line):
+    return int(re.search(RETRYING, line).group(1))
+
+
 def test_relay_kill_and_restart(rig):
-    """kill -9 the relay, start it again ~2 s later (same port, key, config):
-    the endpoint registers again as soon as its pending retry fires, and the
-    same `forward` process serves a new connection by dialing again."""
+    """kill -9 the relay, and start it again (same port, key, config) once
+    the endpoint has failed to reach it: the endpoint's retries back off as
+    promised, its first attempt that reaches the new relay brings it back,
+    and the same `forward` process serves a new connection by dialing again."""
     web = rig.http_server({"small.txt": 1000, "blob.bin": 1 * MiB})
     relay = rig.start_relay()
     ep = rig.start_endpoint({"web": web.addr})
@@ -73,33 +87,31 @@ def test_relay_kill_and_restart(rig):
 
     mark = ep.count("stderr")
     relay.proc.p.kill()
-    relay.proc.p.wait(10)
-    t_killed = time.monotonic()
-    ep.wait_match(RETRYING, start=mark, timeout=10)  # it noticed (connection reset/EOF)
-    time.sleep(max(0.0, t_killed + 2.0 - time.monotonic()))
+    relay.proc.wait_exit()
+    # it noticed (connection reset/EOF), then tried again and found no relay
+    wait_for("the endpoint retried while the relay was away",
+             lambda: len(ep.find(RETRYING, start=mark)) >= 2, state=ep.report)
+    back = ep.count("stderr")  # the lines before this one came before the new relay
     relay = rig.start_relay()
-    t_back = relay.listening_at
+    registered, _ = ep.wait_match(r"registered as 'lab' with relay", start=back)
+    retries = [line for i, line in ep.find(RETRYING, start=mark) if i < registered]
 
-    _, _, t_registered = ep.wait_match(REGISTERED, stream="stdout", start=1, timeout=30)
-    retries = ep.find(RETRYING, start=mark)
-    before = [(line, t) for _, line, t in retries if t <= t_back]
-    assert before, ep.report()
     # Backoff promise: it restarts at 0.5 s after a registered session and
-    # doubles per failure; the n-th announced delay is at most 0.5 s * 2^(n-1).
-    for n, (line, _) in enumerate(before, 1):
-        delay_ms = int(re.search(RETRYING, line).group(1))
-        assert delay_ms <= 500 * 2 ** (n - 1), f"retry {n}: {line!r}\n{ep.report()}"
-    # The retry pending when the relay came back fires after its announced
-    # delay: registered by max(relay back, that retry's time) + 0.5 s (if that
-    # retry tried to resume the old session, the new relay refuses it and a
-    # new session follows after at most 0.5 s: the backoff was reset by the
-    # last registration) + 2 s margin for TCP + TLS + REGISTER on a loaded
-    # 2-core machine.
-    line, t_announced = before[-1]
-    due = max(t_back, t_announced + int(re.search(RETRYING, line).group(1)) / 1000)
-    assert t_registered <= due + 2.5, (
-        f"registered {t_registered - t_back:.2f}s after the relay was back; the pending retry "
-        f"was due {due - t_back:.2f}s after\n{ep.report()}")
+    # doubles per failure: the n-th announced delay is at most 0.5 s * 2^(n-1).
+    # (Attempts that found no relay may go on after `back`: it was starting.)
+    away = [line for line in retries if re.search(NO_RELAY, line)]
+    assert retries[:len(away)] == away, ep.report()
+    for n, line in enumerate(away, 1):
+        assert delay_ms(line) <= 500 * 2 ** (n - 1), f"retry {n}: {line!r}\n{ep.report()}"
+    # The first attempt that reaches the new relay brings the endpoint back:
+    # either it registers, or it asks to resume the old session, which the new
+    # relay does not have, and the next attempt registers (its backoff starts
+    # again at 0.5 s, reset by the last registration).
+    reached = retries[len(away):]
+    assert len(reached) <= 1, "attempts that reached the relay and failed:\n" + ep.report()
+    for line in reached:
+        assert "the relay cannot resume the session: no such session" in line, ep.report()
+        assert delay_ms(line) <= 500, f"{line!r}\n{ep.report()}"
     relay.proc.wait_match(r"endpoint 'lab' online from " + re.escape(rig.net.env["PUBLIC_IP"]))
 
     # the forward's session ended with the old relay: a new connection re-dials
@@ -117,29 +129,24 @@ def test_half_open_session_is_found_and_healed(rig):
     ep = rig.start_endpoint({"web": "127.0.0.1:9"})
     assert listed(rig).get("lab") == "lab web"
 
-    rmark = relay.proc.count()
-    t_partition = time.monotonic()
+    rmark, emark = relay.proc.count(), ep.count()
     rig.net.fault("partition", "gpubox")
-    # Liveness promise: silent for 20 s -> closed, checked every 5 s, so at
-    # most 25 s after the last byte (which came before the partition); +5 s margin.
-    _, _, t_offline = relay.proc.wait_match(r"endpoint 'lab' offline", start=rmark, timeout=45)
-    assert t_offline - t_partition <= 30, relay.proc.report()
+    # Liveness, not TCP, ends it: each side says so (silent for 20 s or more).
+    lost, _ = relay.proc.wait_match(NO_SIGN_OF_LIFE, start=rmark, timeout=LIVENESS_WAIT)
+    offline, _ = relay.proc.wait_match(r"endpoint 'lab' offline", start=rmark, timeout=LIVENESS_WAIT)
+    assert lost <= offline, relay.proc.report()
     assert "lab" not in listed(rig)
-    # The endpoint's side finds it too, within the same bound: it starts a new
-    # connection (resume or reconnect), whose SYN the partition drops.
-    t_noticed = wait_until("the endpoint dials the relay again",
-                           lambda: dialing(rig, "gpubox") and time.monotonic(), 45)
-    assert t_noticed - t_partition <= 30, ep.report()
+    ep.wait_match(r"connection to relay \S+ " + NO_SIGN_OF_LIFE, start=emark, timeout=LIVENESS_WAIT)
+    # The endpoint starts a new connection (resume or reconnect), whose SYN the
+    # partition drops.
+    wait_for("the endpoint dials the relay again", lambda: dialing(rig, "gpubox"), timeout=LIVENESS_WAIT,
+             state=ep.report)
     assert "lab" not in listed(rig)
 
-    t_heal = time.monotonic()
     rig.net.fault("heal", "gpubox")
-    # Back = listed by the relay again (registered anew, or its session
-    # resumed). The connection attempt in flight gets through at its next SYN
-    # retransmission, a few seconds at this point; 30 s is the backoff cap.
-    t_back = wait_until("lab listed again after healing",
-                        lambda: listed(rig).get("lab") == "lab web" and time.monotonic(), 45)
-    assert t_back - t_heal <= 30, ep.report()
+    # Back = listed by the relay again (registered anew, or its session resumed).
+    wait_for("lab listed again after healing", lambda: listed(rig).get("lab") == "lab web",
+             timeout=LIVENESS_WAIT, state=ep.report)
 
 
 def test_stale_session_is_replaced_at_once(rig):
@@ -156,19 +163,17 @@ def test_stale_session_is_replaced_at_once(rig):
 
     rmark = relay.proc.count()
     rig.net.fault("partition", "gpubox")
-    t_partition = time.monotonic()
     old.p.kill()
-    old.p.wait(10)
-    t_start = time.monotonic()
+    old.wait_exit()
     new = rig.start_endpoint({"web": web.addr}, node="lanhost", wait=False)
-    _, _, t_registered = new.wait_match(REGISTERED, stream="stdout", timeout=30)
-    # Takeover promise: at once, not after the 20-25 s liveness bound. 5 s is
-    # the margin for start-up + TCP + TLS + REGISTER on a loaded machine.
-    assert t_registered - t_start <= 5, new.report()
-    assert t_registered - t_partition < 20, "the old session may have timed out instead"
+    new.wait_match(REGISTERED, stream="stdout")
+    # Takeover promise: at once, not after liveness found the old session
+    # dead: the relay replaced a session it still held, and liveness never
+    # spoke (it would have ended the old session first).
     replaced = relay.proc.find(r"endpoint 'lab' .*replacing its old session", start=rmark)
     assert replaced, "the relay did not say it replaced a live session\n" + relay.proc.report()
-    assert relay.proc.find(r"endpoint 'lab' online from", start=rmark), relay.proc.report()
+    online = relay.proc.find(r"endpoint 'lab' online from", start=rmark)
+    assert online and replaced[0][0] < online[0][0], relay.proc.report()
     assert not relay.proc.find(r"no sign of life", start=rmark), "liveness, not takeover?"
 
     assert listed(rig).get("lab") == "lab web"
@@ -200,17 +205,16 @@ def test_transfer_survives_loss_and_rate_limit(rig, fault):
 
     kind, node, value = fault
     rig.net.fault(kind, node, value)
-    t0 = time.monotonic()
+    held_back = tbf_overlimits(rig, node) if kind == "rate" else None
     curl_ok(rig, port, "blob.bin", web.sha256["blob.bin"])
-    took = time.monotonic() - t0
     up = bytes(range(256)) * (5 * MiB // 256)
     result = rig.connect("digest", up, timeout=3 * COMMAND_TIMEOUT)
     assert result.returncode == 0, describe(result)
     assert result.stdout == digest_reply(up), describe(result)
 
     # The rig really did something (else this test would prove nothing):
-    if kind == "rate":  # 5 MiB at 10 Mbit/s cannot take less than 4.2 s
-        assert took >= 3.0, f"5 MiB in {took:.2f}s: the rate limit was not applied"
+    if kind == "rate":  # the token bucket held the download's packets back
+        assert tbf_overlimits(rig, node) > held_back, f"{node}'s rate limit never held a packet back"
     else:  # lost segments were sent again, down (by the GPU box) and up (by the relay)
         for n in ("gpubox", "vps"):
             assert tcp_retransmissions(rig, n) > retrans[n], f"no TCP retransmission on {n}: no loss?"
@@ -245,7 +249,7 @@ def test_endpoint_reload_adds_a_service_and_refuses_a_broken_file(rig):
     rmark = relay.proc.count()
     rig.endpoint_toml({"web": web.addr, "digest": digest.addr}, path=config)
     ep.signal(signal.SIGHUP)
-    wait_until("digest listed after SIGHUP", lambda: listed(rig).get("lab") == "lab digest web", 10)
+    wait_for("digest listed after SIGHUP", lambda: listed(rig).get("lab") == "lab digest web")
     result = rig.connect("digest", b"after the reload")
     assert result.returncode == 0 and result.stdout == digest_reply(b"after the reload"), describe(result)
     assert http_get(conn, "/page.txt") == (200, (web.root / "page.txt").read_bytes())
@@ -255,7 +259,7 @@ def test_endpoint_reload_adds_a_service_and_refuses_a_broken_file(rig):
     emark = ep.count()
     config.write_text('name = "lab"\n[services\nweb = \n')
     ep.signal(signal.SIGHUP)
-    ep.wait_match(r"reload refused", start=emark, timeout=10)
+    ep.wait_match(r"reload refused", start=emark)
     assert listed(rig) == {"lab": "lab digest web"}
     result = rig.connect("digest", b"after the broken file")
     assert result.returncode == 0 and result.stdout == digest_reply(b"after the broken file"), \
@@ -269,78 +273,121 @@ def test_endpoint_reload_adds_a_service_and_refuses_a_broken_file(rig):
 
 # ---------------------------------------------------------------- 5. relay drain
 
-def start_download(rig, port, name, out):
-    proc = rig.start("laptop", rig.curl_argv(port, name, out=out), "curl")
-    wait_until(f"curl got 2 MiB of {name}",
-               lambda: (out.exists() and out.stat().st_size >= 2 * MiB) or not proc.alive(), 30)
-    assert proc.alive(), "the download ended before the signal: " + proc.report()
-    return proc
+class HeldService:
+    """A TCP service inside a namespace, run by this process: on its one
+    connection it sends `head` at once, and `tail` (then a clean close) only
+    once the test calls release(). Until then the stream through burrow is
+    open with nothing left to carry, whatever the buffers on the way."""
+
+    def __init__(self, rig, node, head, tail):
+        self.head, self.tail = head, tail
+        self.sock = rig.net.socket(node)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.sock.settimeout(COMMAND_TIMEOUT)
+        self.addr = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self._release = threading.Event()
+        self.conn = None
+        self.error = None
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        try:
+            self.conn, _ = self.sock.accept()
+            with self.conn:
+                self.conn.sendall(self.head)
+                self._release.wait()
+                self.conn.sendall(self.tail)
+        except OSError as e:
+            self.error = e
+
+    def release(self):
+        self._release.set()
+
+    def close(self):
+        """Ends it, released or not (a tail nobody reads must not hold it)."""
+        if self.conn is not None and not self._release.is_set():
+            try:
+                self.conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already ended by the other side
+        self._release.set()
+        self.sock.close()
+        self.thread.join(COMMAND_TIMEOUT)
+
+
+@pytest.fixture
+def drain_rig(rig):
+    """Relay, endpoint and forward, with lab/held a HeldService (1 MiB, then
+    4 MiB once released) and lab/web an HTTP server; returns the rig's parts
+    and a connection through the forward that has read the held head."""
+    head, tail = bytes(range(256)) * (MiB // 256), bytes(range(255, -1, -1)) * (4 * MiB // 256)
+    held = HeldService(rig, "gpubox", head, tail)
+    web = rig.http_server({"small.txt": 1000})
+    relay = rig.start_relay()
+    rig.start_endpoint({"web": web.addr, "held": held.addr})
+    fwd = rig.forward("0:lab:web", "0:lab:held")
+    port = fwd.port_for("lab/web")
+    curl_ok(rig, port, "small.txt", web.sha256["small.txt"])
+    conn = rig.net.connect("laptop", fwd.port_for("lab/held"))
+    got = b""
+    while len(got) < len(head):
+        chunk = conn.recv(65536)
+        assert chunk, f"the held stream ended after {len(got)} bytes"
+        got += chunk
+    assert got == head
+    yield types.SimpleNamespace(web=web, relay=relay, fwd=fwd, port=port, held=held, conn=conn)
+    conn.close()
+    held.close()
 
 
 def relay_refuses(rig):
     """True once a TCP connection to the relay's port is refused."""
     try:
-        rig.net.connect("laptop", rig.relay_port, host=rig.net.ip("vps"), timeout=5).close()
+        rig.net.connect("laptop", rig.relay_port, host=rig.net.ip("vps")).close()
     except ConnectionRefusedError:
         return True
     return False
 
 
-def drain_rig(rig):
-    web = rig.http_server({"big.bin": 20 * MiB, "small.txt": 1000})
-    relay = rig.start_relay()
-    rig.start_endpoint({"web": web.addr})
-    port = rig.forward("0:lab:web").port_for("lab/web")
-    curl_ok(rig, port, "small.txt", web.sha256["small.txt"])
-    rig.net.fault("rate", "gpubox", "24mbit")  # 20 MiB take about 7 s
-    return web, relay, port
-
-
-def test_sigterm_drains_the_open_transfer_then_exits(rig, tmp_path):
-    web, relay, port = drain_rig(rig)
-    out = tmp_path / "big.out"
-    curl = start_download(rig, port, "big.bin", out)
-
-    relay.proc.signal(signal.SIGTERM)
+def test_sigterm_drains_the_open_transfer_then_exits(rig, drain_rig):
+    d = drain_rig
+    d.relay.proc.signal(signal.SIGTERM)
     # new work is not served: a new connection is refused, a new stream through
     # the forward's existing session gets no data
-    wait_until("relay port closed after SIGTERM", lambda: relay_refuses(rig), 10)
-    result = rig.burrow("ls", "--relay", rig.relay_addr, "--relay-key", relay.key)
+    wait_for("relay port closed after SIGTERM", lambda: relay_refuses(rig))
+    result = rig.burrow("ls", "--relay", rig.relay_addr, "--relay-key", d.relay.key)
     assert result.returncode != 0, describe(result)
-    # (the forward holds a new connection while it looks for a relay that is not
-    # going away, 10 s at most; the transfer must still be running meanwhile)
-    result = rig.net.run("laptop", "curl", "-sS", "--max-time", "2", f"http://127.0.0.1:{port}/small.txt",
-                         timeout=COMMAND_TIMEOUT)
+    # (the forward holds a new connection while it looks for a relay that is
+    # not going away, finds none, and resets it, saying why)
+    mark = d.fwd.proc.count()
+    result = rig.curl(d.port, "small.txt")
     assert result.returncode != 0 and result.stdout == b"", describe(result)
-    assert relay.proc.alive() and curl.alive(), "the relay did not wait for the transfer"
+    _, line = d.fwd.proc.wait_match(r"lab/web \(from 127\.0\.0\.1:\d+\): connection reset: ", start=mark)
+    assert f"connection reset: no session to relay {rig.relay_addr} within 10 s" in line, line
+    # The held stream is still open, so the relay still drains.
+    assert d.relay.proc.alive(), "the relay did not wait for the open stream\n" + d.relay.proc.report()
 
-    assert curl.wait_exit(COMMAND_TIMEOUT) == 0, curl.report()
-    t_done = time.monotonic()
-    got = hashlib.sha256(out.read_bytes()).hexdigest()
-    assert got == web.sha256["big.bin"], f"{out.stat().st_size} bytes, sha256 {got}"
-    # The drain ends by itself once its last stream is done (not at the 30 s
-    # drain deadline): exit 0 within 5 s (margin) of the download's end.
-    assert relay.proc.wait_exit(35) == 0, relay.proc.report()
-    assert time.monotonic() - t_done <= 5, "the relay waited on after its last stream ended"
+    d.held.release()
+    assert recv_all(d.conn) == d.held.tail, "the open stream did not arrive whole"
+    d.conn.close()  # the stream's other half ends too
+    # The drain ends by itself once its last stream is done, not at the 30 s
+    # drain deadline (which the relay would name).
+    assert d.relay.proc.wait_exit() == 0, d.relay.proc.report()
+    assert not d.relay.proc.find(r"drain deadline reached"), d.relay.proc.report()
+    assert d.held.error is None, d.held.error
 
 
-def test_second_sigterm_stops_at_once(rig, tmp_path):
-    web, relay, port = drain_rig(rig)
-    out = tmp_path / "big.out"
-    curl = start_download(rig, port, "big.bin", out)
-
-    relay.proc.signal(signal.SIGTERM)
-    wait_until("relay port closed after SIGTERM", lambda: relay_refuses(rig), 10)
-    assert relay.proc.alive() and curl.alive()
-    t_second = time.monotonic()
-    relay.proc.signal(signal.SIGTERM)
-    status = relay.proc.wait_exit(10)
-    # "at once": within 3 s (margin for a sanitizer build's exit), well before
-    # the ~5 s the transfer still needs (checked below: the file is short)
-    assert time.monotonic() - t_second <= 3.0, relay.proc.report()
-    assert status >= 0, f"the relay died of signal {-status}\n{relay.proc.report()}"
-    # The transfer was cut, not finished. (The client may keep its end open a
-    # while, waiting to resume its session; that is not this test's business.)
-    assert curl.alive() or curl.p.returncode != 0, "the download completed: " + curl.report()
-    assert out.stat().st_size < 20 * MiB
-    curl.stop()
+def test_second_sigterm_stops_at_once(rig, drain_rig):
+    d = drain_rig
+    d.relay.proc.signal(signal.SIGTERM)
+    wait_for("relay port closed after SIGTERM", lambda: relay_refuses(rig))
+    assert d.relay.proc.alive(), "the relay did not wait for the open stream\n" + d.relay.proc.report()
+    d.relay.proc.signal(signal.SIGTERM)
+    # "at once": while the held stream is still open (it is never released),
+    # and not at the drain deadline (which the relay would name)
+    status = d.relay.proc.wait_exit()
+    assert status >= 0, f"the relay died of signal {-status}\n{d.relay.proc.report()}"
+    assert d.relay.proc.find(r"second signal: stopping now"), d.relay.proc.report()
+    assert not d.relay.proc.find(r"drain deadline reached"), d.relay.proc.report()
