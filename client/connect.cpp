@@ -1,5 +1,7 @@
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
 #include <csignal>
 
 #include "client/client.hpp"
@@ -51,16 +53,27 @@ io::awaitable<std::string> connect_stdio(ClientOptions options, std::string targ
     const proto::StreamId id = session->mux().open(target);
     if (id == 0)
         co_return relay_end->empty() || direct_key ? "the session takes no new streams" : "session closed: " + *relay_end;
-    asio::steady_timer finished(ex, asio::steady_timer::time_point::max());
-    std::string error;
-    bool done = false;
+    // The pump and the signal handler can outlive this coroutine (the session
+    // ends the stream after we return): what they share lives on the heap.
+    struct Outcome {
+        explicit Outcome(asio::any_io_executor ex) : finished(ex, asio::steady_timer::time_point::max()) {}
+        asio::steady_timer finished;
+        std::string error;
+        std::string ended_by = "done";
+        bool done = false;
+        void end(std::string why_error, std::string by) {
+            if (done) return;
+            done = true;
+            error = std::move(why_error);
+            ended_by = std::move(by);
+            finished.cancel();
+        }
+    };
+    auto outcome = std::make_shared<Outcome>(ex);
     auto pump = std::make_shared<io::StreamPump>(session, id, std::make_unique<io::StdioByteStream>(ex),
-                                                 [&](const std::string& err) {
-                                                     error = err;
-                                                     done = true;
-                                                     finished.cancel();
-                                                 });
-    pump->set_codec_factory([&](const std::optional<proto::PeerKey>& key, std::string& err) {
+                                                 [outcome](const std::string& err) { outcome->end(err, "done"); });
+    pump->set_codec_factory([options, endpoint, target, direct_key](const std::optional<proto::PeerKey>& key,
+                                                                    std::string& err) {
         return make_client_codec(options, endpoint, target, direct_key ? direct_key : key, err);
     });
     pump->start(false);
@@ -68,22 +81,24 @@ io::awaitable<std::string> connect_stdio(ClientOptions options, std::string targ
     // ssh ends its ProxyCommand with SIGHUP once its session is over: say goodbye
     // (GOAWAY) so the relay drops the session now instead of holding it for a resume.
     asio::signal_set signals(ex, SIGHUP, SIGINT, SIGTERM);
-    std::string ended_by = "done";
-    signals.async_wait([&](const io::error_code& sig_ec, int sig) {
-        if (sig_ec || done) return;
-        ended_by = "signal " + std::to_string(sig);
-        done = true;
-        finished.cancel();
+    signals.async_wait([outcome](const io::error_code& sig_ec, int sig) {
+        if (!sig_ec) outcome->end("", "signal " + std::to_string(sig));
     });
     io::error_code ec;
-    while (!done) co_await finished.async_wait(io::redirect_error(io::use_awaitable, ec));
+    while (!outcome->done) co_await outcome->finished.async_wait(io::redirect_error(io::use_awaitable, ec));
     // ssh sends SIGHUP as it closes our stdio, maybe after the stream ended:
     // from here on it must not kill the process before the GOAWAY is written.
+    // Clearing the set restores SIGHUP's default action, so keep it blocked until ignored.
+    sigset_t hup, before;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, &before);
     signals.cancel();
     signals.clear();
     std::signal(SIGHUP, SIG_IGN);
-    session->close(ended_by);
-    co_return error;
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    session->close(outcome->ended_by);
+    co_return outcome->error;
 }
 
 }  // namespace burrow::client
