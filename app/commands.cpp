@@ -249,9 +249,12 @@ RelaySetup relay_setup(const RelayArgs& args) {
         return it == file.limits.end() ? fallback : static_cast<decltype(fallback)>(it->second);
     };
     options.limits.handshake_timeout = std::chrono::milliseconds(limit("handshake_timeout_ms", 10000L));
+    options.limits.first_bytes_timeout = std::chrono::milliseconds(limit("first_bytes_timeout_ms", 3000L));
     options.limits.max_unauthenticated = limit("max_unauthenticated", options.limits.max_unauthenticated);
     options.limits.max_unauthenticated_per_source =
         limit("max_unauthenticated_per_source", options.limits.max_unauthenticated_per_source);
+    options.limits.reserved_for_known_sources =
+        limit("reserved_for_known_sources", options.limits.reserved_for_known_sources);
     options.limits.max_sessions_per_key = limit("max_sessions_per_key", options.limits.max_sessions_per_key);
     options.limits.stream_opens_per_second = limit("stream_opens_per_second", options.limits.stream_opens_per_second);
     options.limits.stream_open_burst = 2 * options.limits.stream_opens_per_second;

@@ -126,8 +126,10 @@ std::optional<std::string> file_path(const toml::value& doc, const std::string& 
 const std::map<std::string, std::string>& relay_limit_keys() {
     static const std::map<std::string, std::string> keys = {
         {"handshake_timeout_ms", "time a new connection has to authenticate"},
-        {"max_unauthenticated", "connections still authenticating, in all"},
-        {"max_unauthenticated_per_source", "connections still authenticating, per source address"},
+        {"first_bytes_timeout_ms", "time a new connection has to send its first byte"},
+        {"max_unauthenticated", "connections still authenticating, in all (when full, the oldest is ended)"},
+        {"max_unauthenticated_per_source", "connections still authenticating, per IPv4 address or IPv6 /64"},
+        {"reserved_for_known_sources", "of max_unauthenticated, slots strangers cannot take (for addresses that authenticated in the last 24 h)"},
         {"max_sessions_per_key", "live and suspended sessions one key may hold (a suspended one gives way)"},
         {"max_streams_per_session", "concurrent streams one peer may open"},
         {"max_frame", "largest frame payload accepted (1024..65536)"},

@@ -57,6 +57,10 @@ std::string non_tls_answer(std::string_view first) {
         throw boost::system::system_error(error_code(sys_errno, boost::system::system_category()));
     if (ssl_error == SSL_ERROR_ZERO_RETURN || (ssl_error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
         throw std::runtime_error(std::string(what) + ": the peer closed the connection");
+    if (ERR_GET_REASON(ERR_peek_error()) == SSL_AD_REASON_OFFSET + SSL_AD_INTERNAL_ERROR) {
+        spdlog::debug("{}: {}", what, crypto::tls_last_error());
+        throw PeerBusy(std::string(what) + ": the relay is busy (too many connections waiting to authenticate)");
+    }
     const std::string detail = crypto::tls_last_error();
     if (auto answer = non_tls_answer(first); !answer.empty()) {
         spdlog::debug("{}: {}", what, detail);
@@ -119,6 +123,12 @@ public:
     std::unique_ptr<TcpByteStream> take_stream() noexcept { return std::move(tcp_); }
 
     void close() noexcept { tcp_->close(); }
+    void stop_busy() noexcept {
+        if (sent_)
+            tcp_->close();
+        else
+            refuse_busy(tcp_->socket());
+    }
 
 private:
     // OpenSSL reads the descriptor number it was given: once the socket is
@@ -132,6 +142,7 @@ private:
         char* data = nullptr;
         const long len = BIO_get_mem_data(wbio_, &data);
         if (len <= 0) co_return;
+        sent_ = true;
         const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
         std::vector<std::uint8_t> out(bytes, bytes + len);
         (void)BIO_reset(wbio_);
@@ -147,24 +158,43 @@ private:
 
     std::unique_ptr<TcpByteStream> tcp_;  // sets no-delay and non-blocking, names the peer
     std::string first_header_;
+    bool sent_ = false;  // anything went to the peer
     SSL* ssl_;
     BIO* wbio_ = nullptr;  // owned by ssl_
 };
 
 }  // namespace
 
-awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chrono::milliseconds timeout) {
+void refuse_busy(tcp::socket& socket) noexcept {
+    if (!socket.is_open()) return;
+    const int fd = socket.native_handle();
+    std::uint8_t scratch[4096];
+    for (int i = 0; i < 16 && ::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT) > 0; ++i) {
+    }
+    static constexpr std::uint8_t kBusyAlert[] = {21, 3, 3, 0, 2, 2, SSL_AD_INTERNAL_ERROR};  // fatal internal_error
+    (void)::send(fd, kBusyAlert, sizeof kBusyAlert, MSG_DONTWAIT | MSG_NOSIGNAL);
+    error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
+}
+
+awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chrono::milliseconds timeout,
+                                   HandshakeStop* stop) {
     auto tls = std::make_unique<TlsHandshake>(std::move(socket), ctx.impl().ctx, ctx.server());
     const std::string peer = tls->peer();
     Deadline deadline(co_await asio::this_coro::executor, timeout, [t = tls.get()] { t->close(); });
+    if (stop) stop->busy = [t = tls.get()] { t->stop_busy(); };
     std::exception_ptr failure;
     try {
         co_await tls->run();
     } catch (const NotBurrowPeer&) {
         failure = std::current_exception();
+    } catch (const PeerBusy&) {
+        failure = std::current_exception();
     } catch (const std::exception& e) {
         failure = std::make_exception_ptr(std::runtime_error(e.what()));
     }
+    if (stop) stop->busy = nullptr;
     deadline.disarm();
     if (deadline.expired()) throw std::runtime_error("TLS handshake with " + peer + " timed out");
     if (failure) std::rethrow_exception(failure);

@@ -4,6 +4,7 @@
 // burrow records that follow it (io/link_stream.hpp). OpenSSL's headers stay
 // in the .cpp files.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 
@@ -41,10 +42,31 @@ struct NotBurrowPeer : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// The relay is busy: it ended the connection before the handshake, with the
+// alert refuse_busy() sends.
+struct PeerBusy : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Lets the server end a handshake early. Once tls_handshake has started, `busy`
+// ends it: with the busy alert if nothing was sent to the peer yet, else by
+// closing the connection; tls_handshake then throws. It is cleared when the
+// handshake is over.
+struct HandshakeStop {
+    std::function<void()> busy;
+};
+
 // Runs the handshake on a connected socket within `timeout`. Throws
-// system_error, NotBurrowPeer or runtime_error with a one-line reason on
-// failure (timeout, not TLS 1.3, no ALPN "burrow/1", no Ed25519 certificate);
-// OpenSSL's own text goes to the debug log.
-awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chrono::milliseconds timeout);
+// system_error, NotBurrowPeer, PeerBusy or runtime_error with a one-line
+// reason on failure (timeout, not TLS 1.3, no ALPN "burrow/1", no Ed25519
+// certificate); OpenSSL's own text goes to the debug log.
+awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chrono::milliseconds timeout,
+                                   HandshakeStop* stop = nullptr);
+
+// Ends a connection the server will not handshake with now: drops what the
+// peer sent (so the close is not a reset that could overtake the alert), sends
+// a plaintext fatal TLS internal_error alert — which a burrow client reads as
+// "the relay is busy" — and closes.
+void refuse_busy(tcp::socket& socket) noexcept;
 
 }  // namespace burrow::io

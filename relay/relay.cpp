@@ -31,6 +31,19 @@ std::string host_of(const std::string& address) {
     return host;
 }
 
+AdmissionLimits admission_limits(const RelayLimits& limits) {
+    AdmissionLimits a;
+    a.max_pending = limits.max_unauthenticated;
+    a.max_pending_per_source = limits.max_unauthenticated_per_source;
+    a.reserved_for_known = limits.reserved_for_known_sources;
+    return a;
+}
+
+// " (N more since the last such line)", or nothing.
+std::string held_back_note(std::uint64_t held_back) {
+    return held_back == 0 ? std::string() : " (" + std::to_string(held_back) + " more since the last such line)";
+}
+
 // How long a new stream waits for its endpoint when that endpoint's session is
 // suspended: long enough for an endpoint that notices the break only at its
 // next PING (5 s) to dial again and resume (docs/PROTOCOL.md §3.6).
@@ -77,6 +90,7 @@ Relay::Relay(asio::any_io_executor ex, RelayOptions options, crypto::Identity id
       wake_book_(options_.state_file),
       exposed_(ex_, [this](io::tcp::socket socket, const ExposeRule& rule) { open_exposed(std::move(socket), rule); }),
       held_timer_(ex_),
+      admission_(admission_limits(options_.limits)),
       started_(unix_now()) {
     wake_book_.configure(options_.wake);
 }
@@ -138,6 +152,7 @@ std::size_t Relay::reload(RelayOptions options, std::string* expose_failure) {
     options_.wake = std::move(options.wake);
     wake_book_.configure(options_.wake);
     options_.limits = options.limits;
+    admission_.set_limits(admission_limits(options_.limits));
     options_.mux = options.mux;
     std::vector<std::shared_ptr<io::Session>> revoked;
     for (auto& [ptr, live] : live_) {
@@ -193,7 +208,6 @@ std::vector<OnlineEndpoint> Relay::online_endpoints() const {
 }
 
 io::awaitable<void> Relay::accept_loop() {
-    std::uint64_t last_logged_refusals = 0;
     while (acceptor_.is_open()) {
         io::error_code ec;
         io::tcp::socket socket = co_await acceptor_.async_accept(io::redirect_error(io::use_awaitable, ec));
@@ -207,37 +221,96 @@ io::awaitable<void> Relay::accept_loop() {
         const auto remote = socket.remote_endpoint(ec);
         if (ec) continue;
         std::string source = remote.address().to_string();
-        auto& from_source = unauthenticated_by_source_[source];
-        if (unauthenticated_ >= options_.limits.max_unauthenticated ||
-            from_source >= options_.limits.max_unauthenticated_per_source) {
-            // Dropped before any work; logged at a bounded rate.
-            counters_.refused(Refusal::handshake_limit);
-            if (++refused_connections_ - last_logged_refusals >= 100 || last_logged_refusals == 0) {
-                spdlog::warn("relay: refusing connections: {} handshakes pending ({} from {}); {} refused so far",
-                             unauthenticated_, from_source, source, refused_connections_);
-                last_logged_refusals = refused_connections_;
-            }
-            if (from_source == 0) unauthenticated_by_source_.erase(source);
+        const auto now = std::chrono::steady_clock::now();
+        const auto slot = admission_.admit(source, now);
+        for (const auto id : slot.evicted) evict(id);
+        if (!slot.evicted.empty() || slot.id == 0) {
+            counters_.refused(Refusal::handshake_limit, std::max<std::size_t>(slot.evicted.size(), 1));
+            if (std::uint64_t held = 0; evictions_log_.allow(now, held))
+                spdlog::warn("relay: busy: {} connections waiting to authenticate ({} from strangers); {}{}",
+                             admission_.pending(), admission_.pending_strangers(),
+                             slot.id == 0 ? "refused one from " + source
+                                          : "ended the oldest to admit one from " + source,
+                             held_back_note(held));
+        }
+        if (slot.id == 0) {
+            io::refuse_busy(socket);
             continue;
         }
-        ++unauthenticated_;
-        ++from_source;
-        io::spawn(ex_, authenticate(std::move(socket), source), "relay: connection from " + source, {},
+        handshakes_[slot.id] = std::make_shared<io::HandshakeStop>();
+        io::spawn(ex_, authenticate(std::move(socket), source, slot.id), "relay: connection from " + source, {},
                   spdlog::level::warn);
     }
 }
 
-io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string source) {
+void Relay::evict(Admission::Id slot) {
+    const auto it = handshakes_.find(slot);
+    if (it == handshakes_.end()) return;
+    const auto ending = std::move(it->second);
+    handshakes_.erase(it);  // the handshake sees it is gone: evicted
+    if (ending->busy) ending->busy();
+}
+
+io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string source, Admission::Id slot) {
     auto self = shared_from_this();
+    const auto accepted = std::chrono::steady_clock::now();
+    const auto pending = handshakes_.find(slot);
+    if (pending == handshakes_.end()) {  // evicted before it started
+        io::refuse_busy(socket);
+        spdlog::debug("relay: connection from {} failed: ended to make room for newer connections", source);
+        co_return;
+    }
+    const auto ending = pending->second;  // evict() may erase the map's copy
+    // Gives the slot back, on every way out; says whether it was taken away (evicted).
+    struct Slot {
+        Relay& relay;
+        Admission::Id id;
+        bool held = true;
+        bool release() {
+            if (!held) return false;
+            held = false;
+            const bool evicted = relay.handshakes_.erase(id) == 0;
+            relay.admission_.finished(id);
+            return evicted;
+        }
+        ~Slot() { release(); }
+    } held_slot{*this, slot};
+    // The peer's first bytes come within first_bytes_timeout, or the slot goes.
+    {
+        ending->busy = [&socket] { io::refuse_busy(socket); };
+        io::error_code ec;
+        const auto remote = socket.remote_endpoint(ec);
+        const std::string peer = ec ? source : io::to_string(remote);
+        io::Deadline first(ex_, options_.limits.first_bytes_timeout, [&socket] {
+            io::error_code ignored;
+            socket.close(ignored);
+        });
+        co_await socket.async_wait(io::tcp::socket::wait_read, io::redirect_error(io::use_awaitable, ec));
+        first.disarm();
+        ending->busy = nullptr;
+        if (ec || !socket.is_open()) {
+            const bool evicted = held_slot.release();
+            counters_.failed(HandshakeFailure::tls);
+            const auto waited = std::chrono::duration_cast<std::chrono::seconds>(options_.limits.first_bytes_timeout);
+            spdlog::debug("relay: connection from {} failed: {}", source,
+                          evicted           ? "ended to make room for newer connections"
+                          : first.expired() ? "TLS handshake with " + peer + " timed out: it sent nothing for " +
+                                                  std::to_string(waited.count()) + " s"
+                                            : ec.message());
+            co_return;
+        }
+    }
     io::TlsResult tls;
     std::string failure;
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - accepted);
     try {
-        tls = co_await io::tls_handshake(*tls_, std::move(socket), options_.limits.handshake_timeout);
+        tls = co_await io::tls_handshake(*tls_, std::move(socket),
+                                         std::max(options_.limits.handshake_timeout - elapsed, std::chrono::milliseconds(1)),
+                                         ending.get());
     } catch (const std::exception& e) {
         failure = e.what();
     }
-    --unauthenticated_;
-    if (--unauthenticated_by_source_[source] == 0) unauthenticated_by_source_.erase(source);
+    if (held_slot.release() && failure.empty()) failure = "ended to make room for newer connections";
     if (!failure.empty()) {
         counters_.failed(HandshakeFailure::tls);
         spdlog::debug("relay: connection from {} failed: {}", source, failure);
@@ -245,6 +318,7 @@ io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string sour
     }
     const auto key = tls.peer_key;
     const bool known = options_.policy.knows(key);
+    if (known) admission_.seen(source, std::chrono::steady_clock::now());  // its next connections find room
     io::Opening opening;
     if (known) {
         // The first frame says whether this is a new session or a broken one coming back.
@@ -267,7 +341,9 @@ io::awaitable<void> Relay::authenticate(io::tcp::socket socket, std::string sour
                                                  peer, io::Liveness{}, std::move(opening.bytes));
     if (!known) {
         counters_.refused(Refusal::unknown_key);
-        spdlog::warn("relay: refused {} from {}: key not in this relay's config", key.fingerprint(), source);
+        if (std::uint64_t held = 0; strangers_log_.allow(std::chrono::steady_clock::now(), held))
+            spdlog::warn("relay: refused {} from {}: key not in this relay's config{}", key.fingerprint(), source,
+                         held_back_note(held));
         session->mux().goaway(Errc::not_authorized, "key " + key.fingerprint() +
                                                         " is not allowed on this relay: add it to the relay config");
         session->start();
@@ -619,6 +695,7 @@ void Relay::on_suspended(io::Session& session) {
         return;
     }
     suspended_[&session] = session.shared_from_this();
+    admission_.seen(host_of(session.peer()), std::chrono::steady_clock::now());  // room for it to resume
     for (const auto& e : registry_.names_of(&session))
         spdlog::info("endpoint '{}' offline: its connection broke; its streams wait for it to resume", e);
 }
@@ -649,7 +726,7 @@ RelayStatus Relay::status() const {
     status.listen = bound_.str();
     status.started = started_;
     status.now = unix_now();
-    status.handshakes_pending = unauthenticated_;
+    status.handshakes_pending = admission_.pending();
     status.streams_waiting = held_.size();
     status.totals = *totals_;
     status.counters = counters_;

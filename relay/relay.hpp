@@ -14,18 +14,21 @@
 #include "io/asio.hpp"
 #include "io/dialer.hpp"
 #include "proto/mux.hpp"
+#include "relay/admission.hpp"
 #include "relay/exposed_ports.hpp"
 #include "relay/policy.hpp"
 #include "relay/registry.hpp"
 #include "relay/splice_observer.hpp"
 #include "relay/status.hpp"
 #include "relay/target_check.hpp"
+#include "relay/log_limiter.hpp"
 #include "relay/wake_book.hpp"
 #include "io/resume.hpp"
 
 namespace burrow::io {
 class Session;
 class TlsContext;
+struct HandshakeStop;
 }  // namespace burrow::io
 
 namespace burrow::relay {
@@ -36,8 +39,10 @@ class Splice;
 // Bounds on what strangers and peers can make the relay hold or do.
 struct RelayLimits {
     std::chrono::milliseconds handshake_timeout{10000};  // TCP accept to authenticated session
+    std::chrono::milliseconds first_bytes_timeout{3000};  // TCP accept to the peer's first byte
     std::size_t max_unauthenticated = 512;               // connections still in the handshake
-    std::size_t max_unauthenticated_per_source = 32;     // ... from one address
+    std::size_t max_unauthenticated_per_source = 32;     // ... from one IPv4 address or IPv6 /64
+    std::size_t reserved_for_known_sources = 128;        // ... kept for sources that authenticated lately
     std::size_t max_sessions_per_key = 8;                // live and suspended sessions of one key
     double stream_opens_per_second = 1000;               // per session, token bucket
     double stream_open_burst = 2000;
@@ -102,7 +107,9 @@ private:
         std::chrono::steady_clock::time_point until;
     };
     io::awaitable<void> accept_loop();
-    io::awaitable<void> authenticate(io::tcp::socket socket, std::string source);
+    io::awaitable<void> authenticate(io::tcp::socket socket, std::string source, Admission::Id slot);
+    // Ends a pending handshake to make room (Admission evicted it).
+    void evict(Admission::Id slot);
     void on_open(const std::shared_ptr<io::Session>& from, Peer& peer, proto::StreamId id,
                  const std::string& target);
     void route(const std::shared_ptr<io::Session>& from, const crypto::PublicKey& client, proto::StreamId id,
@@ -149,9 +156,10 @@ private:
     std::vector<Spliced> spliced_;  // for reload; pruned as splices end
     std::size_t spliced_capacity_ = 0;  // its size after the last pruning
     asio::steady_timer held_timer_;  // set for the oldest
-    std::size_t unauthenticated_ = 0;
-    std::map<std::string, std::size_t> unauthenticated_by_source_;
-    std::uint64_t refused_connections_ = 0;
+    Admission admission_;
+    std::unordered_map<Admission::Id, std::shared_ptr<io::HandshakeStop>> handshakes_;  // pending, by admission slot
+    LogLimiter evictions_log_{std::chrono::seconds(10)};
+    LogLimiter strangers_log_{std::chrono::seconds(10)};
     std::int64_t started_ = 0;
     RelayCounters counters_;
     std::shared_ptr<Traffic> totals_ = std::make_shared<Traffic>();

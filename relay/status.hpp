@@ -49,7 +49,7 @@ struct RelayCounters {
     std::array<std::uint64_t, static_cast<std::size_t>(Refusal::count)> refusals{};
     std::array<std::uint64_t, static_cast<std::size_t>(HandshakeFailure::count)> handshake_failures{};
 
-    void refused(Refusal r) { ++refusals[static_cast<std::size_t>(r)]; }
+    void refused(Refusal r, std::uint64_t n = 1) { refusals[static_cast<std::size_t>(r)] += n; }
     void failed(HandshakeFailure f) { ++handshake_failures[static_cast<std::size_t>(f)]; }
 };
 
