@@ -71,7 +71,7 @@ io::awaitable<std::string> connect_stdio(ClientOptions options, std::string targ
     };
     auto outcome = std::make_shared<Outcome>(ex);
     auto pump = std::make_shared<io::StreamPump>(session, id, std::make_unique<io::StdioByteStream>(ex),
-                                                 [outcome](const std::string& err) { outcome->end(err, "done"); });
+                                                 [outcome](const io::PumpError& err) { outcome->end(err.message(), "done"); });
     pump->set_codec_factory([options, endpoint, target, direct_key](const std::optional<proto::PeerKey>& key,
                                                                     std::string& err) {
         return make_client_codec(options, endpoint, target, direct_key ? direct_key : key, err);

@@ -435,9 +435,9 @@ io::awaitable<void> Forwarder::serve(io::tcp::socket socket, std::size_t index) 
         co_return;
     }
     auto pump = std::make_shared<io::StreamPump>(s, id, std::move(local), [weak = weak_from_this(), target, from](
-                                                                              const std::string& err) {
-        if (err.empty()) return;
-        spdlog::warn("{} (from {}): {}", target, from, err);
+                                                                              const io::PumpError& err) {
+        if (!err) return;
+        spdlog::warn("{} (from {}): {}", target, from, err.message());
         if (auto fwd = weak.lock()) fwd->statuses_.erase(target);  // asked again for the next connection
     });
     pump->set_codec_factory([self, spec, target, direct_key](const std::optional<proto::PeerKey>& key,

@@ -303,11 +303,17 @@ void Endpoint::on_open(const std::shared_ptr<io::Session>& session, proto::Strea
     const Service& svc = it->second;
     auto pump = std::make_shared<io::StreamPump>(
         session, id, nullptr,
-        [weak = weak_from_this(), target, key = client.bytes](const std::string& error) {
-            if (error.find("end-to-end") != std::string::npos)
-                spdlog::warn("stream {} reset: {}", target, error);  // tampering, a replay, a wrong key, or too slow
-            else if (!error.empty())
-                spdlog::debug("stream {} ended: {}", target, error);
+        [weak = weak_from_this(), target, key = client.bytes](const io::PumpError& error) {
+            // Tampering, a replay, a wrong key or a client too slow, found here
+            // or by the client (it resets with protocol_error): worth the
+            // operator's eye. The rest (a reset, a closed connection) is routine.
+            const bool alarming = error.code == io::PumpErrc::end_to_end ||
+                                  error.code == io::PumpErrc::handshake_timeout ||
+                                  (error.code == io::PumpErrc::reset_by_peer && error.cause == Errc::protocol_error);
+            if (alarming)
+                spdlog::warn("stream {} reset: {}", target, error.message());
+            else if (error)
+                spdlog::debug("stream {} ended: {}", target, error.message());
             if (const auto self = weak.lock()) {
                 if (const auto held = self->streams_per_client_.find(key);
                     held != self->streams_per_client_.end() && --held->second == 0)
@@ -323,6 +329,7 @@ void Endpoint::on_open(const std::shared_ptr<io::Session>& session, proto::Strea
                 spdlog::debug("stream {}: connected to {}", target, address.str());
                 co_return dialed;
             } catch (const boost::system::system_error& e) {
+                dialed.cause = e.code();
                 dialed.failure = "connecting to " + address.str() + ": " + e.code().message();
             } catch (const std::exception& e) {
                 dialed.failure = e.what();

@@ -3,10 +3,24 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include "io/deadline.hpp"
 #include "io/scratch.hpp"
 #include "io/spawn.hpp"
 
 namespace burrow::io {
+namespace {
+
+PumpError end_to_end_error(std::error_code ec) { return PumpError{PumpErrc::end_to_end, ec, ec.message()}; }
+
+std::string reason_or_name(proto::Errc code, const std::string& reason) {
+    return reason.empty() ? std::string(proto::errc_name(code)) : reason;
+}
+
+bool over(StreamPump::HalfState state) {
+    return state == StreamPump::HalfState::ended || state == StreamPump::HalfState::cut;
+}
+
+}  // namespace
 
 StreamPump::StreamPump(std::shared_ptr<Session> session, proto::StreamId id, std::unique_ptr<ByteStream> local,
                        DoneFn done)
@@ -44,16 +58,16 @@ void StreamPump::start(bool opened) {
 }
 
 void StreamPump::run() {
-    if (running_ || aborted_) return;
-    running_ = true;
+    if (phase_ != Phase::waiting) return;
     if (!local_ && dial_) {
+        phase_ = Phase::dialing;
         auto self = shared_from_this();
         spawn(session_->executor(), [self] { return self->dial_local(); }, "stream pump",
               [self](const std::string& what) {
-                  self->abort(what, proto::Errc::internal_error);
-                  if (!self->local_) {
-                      self->halves_left_ = 1;
-                      self->finish_half();
+                  self->abort(PumpError{PumpErrc::dial_failed, {}, what}, proto::Errc::internal_error);
+                  if (!self->local_) {  // the halves never ran
+                      self->end_half(self->up_);
+                      self->end_half(self->down_);
                   }
               },
               spdlog::level::debug);
@@ -66,103 +80,104 @@ void StreamPump::run() {
 // then connects the local side and starts pumping; ends the pump otherwise.
 awaitable<void> StreamPump::dial_local() {
     auto self = shared_from_this();
-    asio::steady_timer deadline(session_->executor());
-    deadline.expires_after(handshake_deadline_);
-    deadline.async_wait([self](const error_code& ec) {
-        if (ec) return;
-        self->handshake_late_ = true;
-        if (self->up_waiting_) self->up_wake_.cancel();
+    Deadline deadline(session_->executor(), handshake_deadline_, [self] {
+        if (self->phase_ != Phase::dialing || self->handshake_done()) return;
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(self->handshake_deadline_).count();
+        self->abort(PumpError{PumpErrc::handshake_timeout, {},
+                              "the client did not finish the end-to-end handshake within " +
+                                  std::to_string(seconds) + " s"},
+                    proto::Errc::timeout);
     });
-    while (!aborted_ && !handshake_late_ && codec_ && !codec_->can_encode()) {
+    while (phase_ == Phase::dialing && !handshake_done()) {
         if (!drain_outbox()) session_->mux().want_writable(id_);  // the handshake's own messages
-        co_await park(up_wake_, up_waiting_);
+        co_await up_wake_.park();
     }
-    deadline.cancel();
-    if (!aborted_ && handshake_late_)
-        abort("the client did not finish the end-to-end handshake within " +
-                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(handshake_deadline_).count()) + " s",
-              proto::Errc::timeout);
+    deadline.disarm();
     Dialed dialed;
-    if (!aborted_) dialed = co_await dial_();
-    if (!aborted_ && !dialed.stream) abort(dialed.failure, proto::Errc::service_unavailable);
-    if (aborted_) {
+    if (phase_ == Phase::dialing) dialed = co_await dial_();
+    if (phase_ == Phase::dialing && !dialed.stream)
+        abort(PumpError{PumpErrc::dial_failed, dialed.cause, dialed.failure}, proto::Errc::service_unavailable);
+    if (phase_ != Phase::dialing) {
         if (dialed.stream) dialed.stream->reset();  // no end of stream came: the service must not see one
-        halves_left_ = 1;
-        finish_half();
+        end_half(up_);
+        end_half(down_);
         co_return;
     }
     local_ = std::move(dialed.stream);
     run_halves();
 }
 
-// A half that throws (the local connection failed) aborts the pump: its
-// error reaches done_, so spawn() logs it at debug only.
+// A half that throws anything but a failed local connection aborts the
+// pump too; its error reaches done_, so spawn() logs it at debug only.
 void StreamPump::run_halves() {
+    phase_ = Phase::pumping;
     auto self = shared_from_this();
-    const auto on_failure = [self](const std::string& what) {
-        self->abort(what);
-        self->finish_half();
+    const auto fail = [self](HalfState& state) {
+        return [self, &state](const std::string& what) {
+            self->abort(PumpError{PumpErrc::local_failed, {}, what});
+            self->end_half(state);
+        };
     };
-    spawn(session_->executor(), [self] { return self->half(&StreamPump::upload); }, "stream pump", on_failure,
-          spdlog::level::debug);
-    spawn(session_->executor(), [self] { return self->half(&StreamPump::download); }, "stream pump", on_failure,
-          spdlog::level::debug);
+    spawn(session_->executor(), [self] { return self->half(&StreamPump::upload, self->up_); }, "stream pump",
+          fail(up_), spdlog::level::debug);
+    spawn(session_->executor(), [self] { return self->half(&StreamPump::download, self->down_); }, "stream pump",
+          fail(down_), spdlog::level::debug);
 }
 
-awaitable<void> StreamPump::half(awaitable<void> (StreamPump::*direction)()) {
-    co_await (this->*direction)();
-    finish_half();
-}
-
-awaitable<void> StreamPump::park(asio::steady_timer& timer, bool& waiting) {
-    timer.expires_at(asio::steady_timer::time_point::max());
-    waiting = true;
-    error_code ec;
-    co_await timer.async_wait(redirect_error(use_awaitable, ec));
-    waiting = false;
+awaitable<void> StreamPump::half(awaitable<void> (StreamPump::*direction)(), HalfState& state) {
+    std::optional<PumpError> failed;  // no co_await in a catch block: acted on after it
+    try {
+        co_await (this->*direction)();
+    } catch (const boost::system::system_error& e) {
+        failed = PumpError{PumpErrc::local_failed, e.code(), e.what()};
+    }
+    if (failed) abort(std::move(*failed));
+    end_half(state);
 }
 
 void StreamPump::collect_codec_output() {
     if (!codec_) return;
-    auto out = codec_->take_output();
-    outbox_.insert(outbox_.end(), out.begin(), out.end());
-    if (!outbox_.empty() && up_waiting_) up_wake_.cancel();
+    outbox_.append(codec_->take_output());
+    if (!outbox_.empty()) up_wake_.wake();
 }
 
 bool StreamPump::drain_outbox() {
-    if (outbox_.empty()) return true;
-    const std::size_t n = session_->mux().send(id_, outbox_);
-    outbox_.erase(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(n));
-    if (n > 0) session_->flush();
-    if (!outbox_.empty()) return false;
-    if (outbox_.capacity() > 4096) outbox_ = {};  // an idle stream keeps no big buffer
-    return true;
+    bool sent = false;
+    while (!outbox_.empty()) {
+        const auto front = outbox_.front();
+        const std::size_t n = session_->mux().send(id_, front);
+        outbox_.consume(n);
+        sent = sent || n > 0;
+        if (n < front.size()) break;
+    }
+    if (sent) session_->flush();
+    return outbox_.empty();
 }
 
 awaitable<void> StreamPump::upload() {
     auto& mux = session_->mux();
-    bool local_ended = false;  // local EOF seen: FIN follows once the outbox (end-of-stream record) is out
-    while (!aborted_) {
+    while (phase_ == Phase::pumping) {
         if (!mux.stream_exists(id_)) co_return;
         if (!drain_outbox()) {
             mux.want_writable(id_);
-            co_await park(up_wake_, up_waiting_);
+            co_await up_wake_.park();
             continue;
         }
-        if (local_ended) {
+        if (up_ == HalfState::ending) {  // the end-of-stream record is out: FIN follows it
             mux.finish(id_);
             session_->flush();
+            up_ = HalfState::ended;
             co_return;
         }
-        if (codec_ && !codec_->can_encode()) {  // the handshake is still running
-            co_await park(up_wake_, up_waiting_);
+        if (!handshake_done()) {
+            co_await up_wake_.park();
             continue;
         }
         const std::size_t room = mux.send_capacity(id_);
         const std::size_t fits = codec_ ? codec_->plain_fits(room) : room;
         if (fits == 0) {
             mux.want_writable(id_);
-            co_await park(up_wake_, up_waiting_);
+            co_await up_wake_.park();
             continue;
         }
         const auto buf = read_scratch();
@@ -174,12 +189,14 @@ awaitable<void> StreamPump::upload() {
         const std::size_t n = *got;
         if (n == 0) {
             if (codec_) {
-                if (auto ec = codec_->finish(outbox_)) {
-                    abort("end-to-end: " + ec.message(), proto::Errc::internal_error);
+                std::vector<std::uint8_t> end_record;
+                if (auto ec = codec_->finish(end_record)) {
+                    abort(end_to_end_error(ec), proto::Errc::internal_error);
                     co_return;
                 }
+                outbox_.append(std::move(end_record));
             }
-            local_ended = true;
+            up_ = HalfState::ending;
             continue;
         }
         const std::span<const std::uint8_t> plain = buf.first(n);
@@ -188,12 +205,12 @@ awaitable<void> StreamPump::upload() {
             auto& sealed = encode_scratch();
             sealed.clear();
             if (auto ec = codec_->encode(plain, sealed)) {
-                abort("end-to-end: " + ec.message(), proto::Errc::internal_error);
+                abort(end_to_end_error(ec), proto::Errc::internal_error);
                 co_return;
             }
             sodium_memzero(buf.data(), n);  // end-to-end plaintext does not outlive its use
             const std::size_t taken = mux.send(id_, sealed);
-            outbox_.insert(outbox_.end(), sealed.begin() + static_cast<std::ptrdiff_t>(taken), sealed.end());
+            outbox_.append(std::span<const std::uint8_t>(sealed).subspan(taken));
         } else {
             mux.send(id_, plain);
         }
@@ -204,14 +221,14 @@ awaitable<void> StreamPump::upload() {
 
 awaitable<void> StreamPump::download() {
     auto& mux = session_->mux();
-    while (!aborted_) {
+    while (phase_ == Phase::pumping) {
         if (inbox_.empty()) {
-            if (peer_fin_) {
+            if (down_ == HalfState::ending) {
                 local_->shutdown_send();
-                peer_end_written_ = true;
+                down_ = HalfState::ended;
                 co_return;
             }
-            co_await park(down_wake_, down_waiting_);
+            co_await down_wake_.park();
             continue;
         }
         auto chunk = std::move(inbox_.front());
@@ -227,10 +244,10 @@ awaitable<void> StreamPump::download() {
 
 void StreamPump::on_accepted(const std::optional<proto::PeerKey>& acceptor_key) {
     if (codec_factory_) {
-        std::string error;
-        codec_ = codec_factory_(acceptor_key, error);
+        std::string refusal;
+        codec_ = codec_factory_(acceptor_key, refusal);
         if (!codec_) {
-            abort(error, proto::Errc::not_authorized);
+            abort(PumpError{PumpErrc::refused, {}, refusal}, proto::Errc::not_authorized);
             return;
         }
         collect_codec_output();
@@ -239,8 +256,7 @@ void StreamPump::on_accepted(const std::optional<proto::PeerKey>& acceptor_key) 
 }
 
 void StreamPump::on_rejected(proto::Errc code, const std::string& reason) {
-    error_ = reason.empty() ? std::string(proto::errc_name(code)) : reason;
-    abort(error_);
+    abort(PumpError{PumpErrc::rejected, code, reason_or_name(code, reason)});
 }
 
 void StreamPump::on_data(std::vector<std::uint8_t>&& bytes) {
@@ -250,45 +266,46 @@ void StreamPump::on_data(std::vector<std::uint8_t>&& bytes) {
         std::vector<std::uint8_t> plain;
         if (auto ec = codec_->decode(bytes, plain)) {
             inbox_.push_back(Chunk{{}, grant});  // so the credit is returned
-            abort("end-to-end: " + ec.message(), proto::Errc::protocol_error);
+            abort(end_to_end_error(ec), proto::Errc::protocol_error);
             return;
         }
         collect_codec_output();
-        if (codec_->can_encode() && up_waiting_) up_wake_.cancel();
+        if (codec_->can_encode()) up_wake_.wake();
         bytes = std::move(plain);
     }
     inbox_.push_back(Chunk{std::move(bytes), grant});
-    if (down_waiting_) down_wake_.cancel();
+    down_wake_.wake();
 }
 
 void StreamPump::on_fin() {
     if (codec_) {
         if (auto ec = codec_->on_peer_fin()) {
-            abort("end-to-end: " + ec.message(), proto::Errc::protocol_error);
+            abort(end_to_end_error(ec), proto::Errc::protocol_error);
             return;
         }
     }
-    peer_fin_ = true;
-    if (down_waiting_) down_wake_.cancel();
+    if (down_ == HalfState::open) down_ = HalfState::ending;
+    down_wake_.wake();
 }
 
 void StreamPump::on_reset(proto::Errc code, const std::string& reason) {
-    abort("stream reset by peer: " + (reason.empty() ? std::string(proto::errc_name(code)) : reason));
+    abort(PumpError{PumpErrc::reset_by_peer, code, reason_or_name(code, reason)});
 }
 
-void StreamPump::on_writable() {
-    if (up_waiting_) up_wake_.cancel();
+void StreamPump::on_writable() { up_wake_.wake(); }
+
+void StreamPump::on_session_closed(const std::string& why) {
+    abort(PumpError{PumpErrc::session_closed, {}, why});
 }
 
-void StreamPump::on_session_closed(const std::string& why) { abort("session closed: " + why); }
-
-void StreamPump::abort(const std::string& why, proto::Errc code) {
-    if (aborted_ || finished_) return;
-    aborted_ = true;
-    if (error_.empty()) error_ = why;
+void StreamPump::abort(PumpError error, proto::Errc code) {
+    if (phase_ == Phase::stopping || phase_ == Phase::finished) return;
+    const bool idle = phase_ == Phase::waiting;  // no coroutine runs that would end the halves
+    phase_ = Phase::stopping;
+    error_ = std::move(error);
     auto& mux = session_->mux();
     if (mux.stream_exists(id_)) {
-        mux.reset(id_, code, why);
+        mux.reset(id_, code, error_.message());
         session_->flush();
     }
     mux.grant(id_, inbox_grant_, proto::Clock::now());  // discarded bytes still free the session window
@@ -302,22 +319,26 @@ void StreamPump::abort(const std::string& why, proto::Errc code) {
     // What the local side got of the peer's direction is a prefix unless the
     // peer's end came and was passed on: only then may it look complete.
     if (local_) {  // none yet while dial_local waits; it ends the pump then
-        if (peer_end_written_)
+        if (down_ == HalfState::ended)
             local_->close();
         else
             local_->reset();
     }
-    if (up_waiting_) up_wake_.cancel();
-    if (down_waiting_) down_wake_.cancel();
-    if (!running_) {  // never got going: no coroutine will finish a half
-        halves_left_ = 1;
-        finish_half();
+    up_wake_.wake();
+    down_wake_.wake();
+    if (idle) {
+        end_half(up_);
+        end_half(down_);
     }
 }
 
-void StreamPump::finish_half() {
-    if (--halves_left_ > 0) return;
-    finished_ = true;
+void StreamPump::end_half(HalfState& state) {
+    if (state != HalfState::ended) state = HalfState::cut;
+    if (over(up_) && over(down_)) finish();
+}
+
+void StreamPump::finish() {
+    phase_ = Phase::finished;
     if (local_) local_->close();
     session_->detach(id_);
     if (done_) {

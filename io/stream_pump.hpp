@@ -19,8 +19,11 @@
 
 #include "io/asio.hpp"
 #include "io/byte_stream.hpp"
+#include "io/pump_error.hpp"
+#include "io/pump_outbox.hpp"
 #include "io/session.hpp"
 #include "io/stream_codec.hpp"
+#include "io/wakeup.hpp"
 #include "proto/fifo.hpp"
 
 namespace burrow::io {
@@ -35,17 +38,36 @@ struct LocalTraffic {
 
 class StreamPump final : public StreamHandler, public std::enable_shared_from_this<StreamPump> {
 public:
-    // Called once when the pump is done, with an empty string on a clean end.
-    using DoneFn = std::function<void(const std::string& error)>;
-    // Makes the codec once the stream is accepted; null with `error` set refuses the stream.
-    using CodecFactory =
-        std::function<std::unique_ptr<StreamCodec>(const std::optional<proto::PeerKey>& acceptor_key, std::string& error)>;
-    // Connects the local side: a stream, or null and why not.
+    // Called once when the pump is done; `error` is empty (false) on a clean end.
+    using DoneFn = std::function<void(const PumpError& error)>;
+    // Makes the codec once the stream is accepted; null with `refusal` set
+    // refuses the stream (PumpErrc::refused).
+    using CodecFactory = std::function<std::unique_ptr<StreamCodec>(
+        const std::optional<proto::PeerKey>& acceptor_key, std::string& refusal)>;
+    // Connects the local side: a stream, or null and why not (PumpErrc::dial_failed).
     struct Dialed {
         std::unique_ptr<ByteStream> stream;
+        std::error_code cause;
         std::string failure;
     };
     using LocalDial = std::function<awaitable<Dialed>()>;
+
+    // The pump as a whole.
+    enum class Phase : std::uint8_t {
+        waiting,   // not started: the stream awaits ACCEPT
+        dialing,   // the end-to-end handshake runs, then the local side is dialed
+        pumping,   // both halves run
+        stopping,  // aborted: RESET sent, the local side reset, the coroutines wind down
+        finished,  // both halves are over and done_ was called
+    };
+    // One direction: the upload (local -> stream) or the download (stream -> local).
+    enum class HalfState : std::uint8_t {
+        open,    // carrying bytes
+        ending,  // upload: local EOF came, the end-of-stream record and FIN go out;
+                 // download: the peer's FIN came, what is left is written, then shutdown_send
+        ended,   // over, whole: FIN sent, or the peer's direction written and half-closed
+        cut,     // over before its end: the pump aborted, or the stream went away
+    };
 
     StreamPump(std::shared_ptr<Session> session, proto::StreamId id, std::unique_ptr<ByteStream> local,
                DoneFn done = {});
@@ -67,6 +89,10 @@ public:
     // Attaches to the session. With `opened` false the pump waits for ACCEPT.
     void start(bool opened);
 
+    Phase phase() const noexcept { return phase_; }
+    HalfState upload_state() const noexcept { return up_; }
+    HalfState download_state() const noexcept { return down_; }
+
     void on_accepted(const std::optional<proto::PeerKey>& acceptor_key) override;
     void on_rejected(proto::Errc code, const std::string& reason) override;
     void on_data(std::vector<std::uint8_t>&& bytes) override;
@@ -83,16 +109,20 @@ private:
     void run();
     void run_halves();
     awaitable<void> dial_local();
-    awaitable<void> half(awaitable<void> (StreamPump::*direction)());  // runs one, then finish_half()
+    // Runs one direction, then ends its half.
+    awaitable<void> half(awaitable<void> (StreamPump::*direction)(), HalfState& state);
     awaitable<void> upload();    // local -> stream
     awaitable<void> download();  // stream -> local
-    awaitable<void> park(asio::steady_timer& timer, bool& waiting);
+    bool handshake_done() const { return !codec_ || codec_->can_encode(); }
     void collect_codec_output();
     bool drain_outbox();  // true when the outbox is empty
     // Ends the stream with RESET. The local connection is reset too, unless the
     // peer's whole direction was written to it already (then it keeps that end).
-    void abort(const std::string& why, proto::Errc code = proto::Errc::cancelled);
-    void finish_half();
+    void abort(PumpError error, proto::Errc code = proto::Errc::cancelled);
+    // A half whose coroutine returned (or never ran) is over; the pump
+    // finishes with the second.
+    void end_half(HalfState& state);
+    void finish();
 
     std::shared_ptr<Session> session_;
     proto::StreamId id_;
@@ -102,21 +132,15 @@ private:
     CodecFactory codec_factory_;
     LocalDial dial_;
     std::chrono::milliseconds handshake_deadline_{0};
-    bool handshake_late_ = false;
-    std::vector<std::uint8_t> outbox_;  // encoded bytes not yet taken by the mux
+    Phase phase_ = Phase::waiting;
+    HalfState up_ = HalfState::open;
+    HalfState down_ = HalfState::open;
+    PumpOutbox outbox_;  // encoded bytes not yet taken by the mux
     proto::Fifo<Chunk> inbox_;
     std::size_t inbox_grant_ = 0;
-    asio::steady_timer up_wake_;
-    asio::steady_timer down_wake_;
-    bool up_waiting_ = false;
-    bool down_waiting_ = false;
-    bool peer_fin_ = false;
-    bool peer_end_written_ = false;  // the peer's whole direction, then shutdown_send, went to the local side
-    bool aborted_ = false;
-    bool finished_ = false;
-    bool running_ = false;
-    int halves_left_ = 2;
-    std::string error_;
+    Wakeup up_wake_;
+    Wakeup down_wake_;
+    PumpError error_;
     std::shared_ptr<LocalTraffic> traffic_;
 };
 

@@ -617,8 +617,8 @@ void Relay::open_exposed(io::tcp::socket socket, const ExposeRule& rule) {
         return;
     }
     spdlog::info("relay: {}: connection from {}", rule.describe(), from);
-    auto pump = std::make_shared<io::StreamPump>(endpoint, id, std::move(local), [rule, from](const std::string& err) {
-        if (!err.empty()) spdlog::info("relay: {}: connection from {} ended: {}", rule.describe(), from, err);
+    auto pump = std::make_shared<io::StreamPump>(endpoint, id, std::move(local), [rule, from](const io::PumpError& err) {
+        if (err) spdlog::info("relay: {}: connection from {} ended: {}", rule.describe(), from, err.message());
     });
     pump->set_codec_factory([weak = weak_from_this(), target = rule.target, endpoint_key = key->second.key](
                                 const std::optional<proto::PeerKey>&, std::string& error) -> std::unique_ptr<io::StreamCodec> {

@@ -1,247 +1,27 @@
-// io::StreamPump at both ends of one end-to-end stream, over real loopback
-// sockets: a program's connection, a client session, an endpoint session and
-// a service's connection. How the local connections end when the stream does
-// not end with the peer's end of stream.
+// io::StreamPump at both ends of one end-to-end stream (tests/io/pump_tunnel.hpp):
+// how the local connections end when the stream does not end with the
+// peer's end of stream, and what each pump reports.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <functional>
-#include <memory>
-#include <string>
-#include <vector>
+#include "crypto/e2e_errc.hpp"
+#include "tests/io/pump_tunnel.hpp"
 
-#include "crypto/e2e_handshake.hpp"
-#include "crypto/identity.hpp"
-#include "io/e2e_codec.hpp"
-#include "io/session.hpp"
-#include "io/stream_pump.hpp"
-
-namespace burrow::io {
+namespace burrow::io::test {
 namespace {
-
-using namespace std::chrono_literals;
-using Bytes = std::vector<std::uint8_t>;
-
-constexpr const char* kTarget = "lab/svc";
-
-Bytes pattern(std::size_t n) {
-    Bytes out(n);
-    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(i * 7 + i / 251);
-    return out;
-}
-
-bool is_prefix(const Bytes& got, const Bytes& of) {
-    return got.size() <= of.size() && std::equal(got.begin(), got.end(), of.begin());
-}
-
-struct Pair {
-    tcp::socket a;
-    tcp::socket b;
-};
-
-Pair connected(asio::io_context& ctx, int a_receive_buffer = 0) {
-    tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    Pair p{tcp::socket(ctx), tcp::socket(ctx)};
-    p.a.open(tcp::v4());
-    if (a_receive_buffer) p.a.set_option(asio::socket_base::receive_buffer_size(a_receive_buffer));
-    p.a.connect(acceptor.local_endpoint());
-    acceptor.accept(p.b);
-    return p;
-}
-
-// One end of a local connection as a program (or a service) holds it,
-// driven without blocking between turns of the io_context.
-struct App {
-    explicit App(asio::io_context& ctx) : socket(ctx) {}
-    tcp::socket socket;
-    Bytes got;
-    std::string end;  // "" while open; "eof", "reset" or the error that ended the input
-    std::size_t written = 0;
-
-    int fd() { return socket.native_handle(); }
-    // Reads what is there; true once the input has ended.
-    bool read() {
-        while (end.empty()) {
-            std::uint8_t buf[65536];
-            const ssize_t n = ::recv(fd(), buf, sizeof buf, MSG_DONTWAIT);
-            if (n > 0) {
-                got.insert(got.end(), buf, buf + n);
-            } else if (n == 0) {
-                end = "eof";
-            } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                return false;
-            } else if (errno != EINTR) {
-                end = errno == ECONNRESET ? "reset" : std::strerror(errno);
-            }
-        }
-        return true;
-    }
-    // Writes what the socket takes of `bytes` from `written` on; true once all is written.
-    bool write(const Bytes& bytes) {
-        while (written < bytes.size()) {
-            const ssize_t n = ::send(fd(), bytes.data() + written, bytes.size() - written, MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (n < 0) return false;
-            written += static_cast<std::size_t>(n);
-        }
-        return true;
-    }
-    void half_close() { ::shutdown(fd(), SHUT_WR); }
-    void reset() {
-        socket.set_option(asio::socket_base::linger(true, 0));
-        socket.close();
-    }
-};
-
-class ClientSide final : public SessionHandler {
-public:
-    std::function<void(Session&)> ready;
-    void on_ready(Session& s) override {
-        if (ready) ready(s);
-    }
-    void on_stream_opened(Session& s, proto::StreamId id, const std::string&,
-                          const std::optional<proto::PeerKey>&) override {
-        s.mux().reject(id, proto::Errc::bad_target, "no streams this way");
-    }
-};
-
-class EndpointSide final : public SessionHandler {
-public:
-    std::function<void(Session&, proto::StreamId)> opened;
-    void on_stream_opened(Session& s, proto::StreamId id, const std::string&,
-                          const std::optional<proto::PeerKey>&) override {
-        opened(s, id);
-    }
-};
-
-// How the endpoint pump reaches the service when it dials only after the
-// end-to-end handshake (StreamPump::dial_local_after_handshake).
-struct LateDial {
-    bool client_speaks = true;      // false: the client opens the stream and never sends msg1
-    bool wrong_client_key = false;  // the client holds another key than the one the endpoint was told
-    bool fails = false;             // the dial fails
-    int dials = 0;
-};
-
-// program <-> client pump <-> client session <-> endpoint session <-> endpoint pump <-> service
-struct Tunnel {
-    asio::io_context ctx;
-    crypto::Identity client_id = crypto::Identity::generate();
-    crypto::Identity endpoint_id = crypto::Identity::generate();
-    crypto::Identity other_id = crypto::Identity::generate();
-    App program;
-    App service;
-    int client_local_fd = -1;  // the client pump's end of the program's connection
-    std::shared_ptr<Session> client;
-    std::shared_ptr<Session> endpoint;
-    proto::StreamId id = 0;
-    std::string client_done = "(running)";
-    std::string endpoint_done = "(running)";
-
-    // `program_receive_buffer`: SO_RCVBUF of the program's socket (0: the default).
-    // With `late`, the endpoint pump connects the service only after the handshake.
-    explicit Tunnel(int program_receive_buffer = 0, LateDial* late = nullptr)
-        : program(ctx), service(ctx) {
-        auto link = connected(ctx);
-        auto to_program = connected(ctx, program_receive_buffer);
-        auto to_service = connected(ctx);
-        program.socket = std::move(to_program.a);
-        service.socket = std::move(to_service.b);
-        // Room for what the client pump writes before the program reads it.
-        to_program.b.set_option(asio::socket_base::send_buffer_size(1 << 20));
-        client_local_fd = to_program.b.native_handle();
-
-        auto client_side = std::make_shared<ClientSide>();
-        auto endpoint_side = std::make_shared<EndpointSide>();
-        client = std::make_shared<Session>(ctx.get_executor(), std::make_unique<TcpByteStream>(std::move(link.a)),
-                                           proto::Role::initiator, proto::MuxLimits{}, client_side);
-        endpoint = std::make_shared<Session>(ctx.get_executor(), std::make_unique<TcpByteStream>(std::move(link.b)),
-                                             proto::Role::acceptor, proto::MuxLimits{}, endpoint_side);
-        auto program_end = std::make_shared<tcp::socket>(std::move(to_program.b));
-        auto service_end = std::make_shared<tcp::socket>(std::move(to_service.a));
-        client_side->ready = [this, program_end, late](Session& s) {
-            id = s.mux().open(kTarget);
-            if (late && !late->client_speaks) {
-                s.flush();
-                return;
-            }
-            const crypto::Identity* me = late && late->wrong_client_key ? &other_id : &client_id;
-            auto pump = std::make_shared<StreamPump>(s.shared_from_this(), id,
-                                                     std::make_unique<TcpByteStream>(std::move(*program_end)),
-                                                     [this](const std::string& e) { client_done = e; });
-            pump->set_codec_factory([this, me](const std::optional<proto::PeerKey>&, std::string&) {
-                return make_e2e_codec(crypto::E2eHandshake::client(*me, endpoint_id.public_key(), kTarget));
-            });
-            pump->start(false);
-            s.flush();
-        };
-        endpoint_side->opened = [this, service_end, late](Session& s, proto::StreamId sid) {
-            s.mux().accept(sid);
-            std::unique_ptr<ByteStream> local;
-            if (!late) local = std::make_unique<TcpByteStream>(std::move(*service_end));
-            auto pump = std::make_shared<StreamPump>(s.shared_from_this(), sid, std::move(local),
-                                                     [this](const std::string& e) { endpoint_done = e; });
-            pump->set_codec(make_e2e_codec(
-                crypto::E2eHandshake::endpoint(endpoint_id, client_id.public_key(), kTarget, true)));
-            if (late)
-                pump->dial_local_after_handshake(
-                    [service_end, late]() -> awaitable<StreamPump::Dialed> {
-                        ++late->dials;
-                        StreamPump::Dialed dialed;
-                        if (late->fails)
-                            dialed.failure = "connecting to the service: refused here";
-                        else
-                            dialed.stream = std::make_unique<TcpByteStream>(std::move(*service_end));
-                        co_return dialed;
-                    },
-                    200ms);
-            pump->start(true);
-            s.flush();
-        };
-        client->start();
-        endpoint->start();
-    }
-
-    ~Tunnel() {
-        client->close("test over");
-        endpoint->close("test over");
-        ctx.restart();
-        ctx.run_for(50ms);
-    }
-
-    // Runs the sessions until `done` holds; false after 10 s.
-    bool run_until(const std::function<bool()>& done) {
-        const auto until = std::chrono::steady_clock::now() + 10s;
-        while (!done()) {
-            if (std::chrono::steady_clock::now() > until) return false;
-            ctx.restart();
-            ctx.run_for(2ms);
-        }
-        return true;
-    }
-
-    // The client pump has half-closed the program's connection (written the peer's FIN).
-    bool program_got_fin() {
-        tcp_info info{};
-        socklen_t len = sizeof info;
-        if (::getsockopt(client_local_fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return false;
-        return info.tcpi_state == TCP_FIN_WAIT1 || info.tcpi_state == TCP_FIN_WAIT2;
-    }
-};
 
 TEST(StreamPump, AServiceThatResetsIsAResetForTheProgram) {
     Tunnel t;
     const Bytes data = pattern(256 * 1024);
     ASSERT_TRUE(t.run_until([&] { return t.service.write(data); }));
     t.service.reset();
-    ASSERT_TRUE(t.run_until([&] { return t.program.read(); }));
+    ASSERT_TRUE(t.run_until([&] { return t.program.read() && t.client_done && t.endpoint_done; }));
     EXPECT_EQ(t.program.end, "reset") << "after " << t.program.got.size() << " bytes";
     EXPECT_TRUE(is_prefix(t.program.got, data));
+    EXPECT_EQ(t.endpoint_done->code, PumpErrc::local_failed) << t.endpoint_done->message();
+    EXPECT_TRUE(t.endpoint_done->cause) << "the socket's own error";
+    EXPECT_EQ(t.client_done->code, PumpErrc::reset_by_peer) << t.client_done->message();
+    EXPECT_EQ(t.client_done->cause, proto::Errc::cancelled);
+    EXPECT_EQ(t.client_done->message(), "stream reset by peer: " + t.endpoint_done->message());
 }
 
 TEST(StreamPump, AProgramThatResetsIsAResetForTheService) {
@@ -249,9 +29,11 @@ TEST(StreamPump, AProgramThatResetsIsAResetForTheService) {
     const Bytes data = pattern(256 * 1024);
     ASSERT_TRUE(t.run_until([&] { return t.program.write(data); }));
     t.program.reset();
-    ASSERT_TRUE(t.run_until([&] { return t.service.read(); }));
+    ASSERT_TRUE(t.run_until([&] { return t.service.read() && t.client_done && t.endpoint_done; }));
     EXPECT_EQ(t.service.end, "reset") << "after " << t.service.got.size() << " bytes";
     EXPECT_TRUE(is_prefix(t.service.got, data));
+    EXPECT_EQ(t.client_done->code, PumpErrc::local_failed) << t.client_done->message();
+    EXPECT_EQ(t.endpoint_done->code, PumpErrc::reset_by_peer) << t.endpoint_done->message();
 }
 
 TEST(StreamPump, ASessionThatEndsIsAResetForBothEnds) {
@@ -264,36 +46,74 @@ TEST(StreamPump, ASessionThatEndsIsAResetForBothEnds) {
         return sent && t.program.got.size() == down.size() && t.service.got.size() == up.size();
     }));
     t.endpoint->close("gone");
-    ASSERT_TRUE(t.run_until([&] { return t.program.read() && t.service.read(); }));
+    ASSERT_TRUE(t.run_until([&] { return t.program.read() && t.service.read() && t.endpoint_done; }));
     EXPECT_EQ(t.program.end, "reset");
     EXPECT_EQ(t.service.end, "reset");
     EXPECT_EQ(t.program.got, down);
     EXPECT_EQ(t.service.got, up);
+    EXPECT_EQ(t.endpoint_done->code, PumpErrc::session_closed);
+    EXPECT_EQ(t.endpoint_done->message(), "session closed: gone");
+    EXPECT_EQ(t.endpoint_pump->upload_state(), HalfState::cut);
+    EXPECT_EQ(t.endpoint_pump->download_state(), HalfState::cut);
 }
 
 TEST(StreamPump, AWholeDirectionKeepsItsCleanEndThroughALaterReset) {
     // The program reads nothing until the stream is over, through a small
     // receive buffer: most of the service's bytes still wait in the client
     // pump's socket when the RESET comes. A reset there would drop them.
-    Tunnel t(4096);
+    TunnelSetup setup;
+    setup.program_receive_buffer = 4096;
+    Tunnel t(setup);
     const Bytes data = pattern(512 * 1024);
     ASSERT_TRUE(t.run_until([&] { return t.service.write(data); }));
     t.service.half_close();
     ASSERT_TRUE(t.run_until([&] { return t.program_got_fin(); }));
+    EXPECT_EQ(t.client_pump->download_state(), HalfState::ended);
     // Now the service goes away; the program's next byte cannot be written
     // to it, and the endpoint resets the stream.
     t.service.reset();
     const Bytes one{'x'};
-    ASSERT_TRUE(t.run_until([&] { return t.program.write(one) && t.client_done != "(running)"; }));
-    EXPECT_NE(t.client_done.find("reset by peer"), std::string::npos) << t.client_done;
+    ASSERT_TRUE(t.run_until([&] { return t.program.write(one) && t.client_done; }));
+    EXPECT_EQ(t.client_done->code, PumpErrc::reset_by_peer) << t.client_done->message();
+    EXPECT_EQ(t.client_pump->download_state(), HalfState::ended) << "the whole direction stays whole";
+    EXPECT_EQ(t.client_pump->upload_state(), HalfState::cut);
     ASSERT_TRUE(t.run_until([&] { return t.program.read(); }));
     EXPECT_EQ(t.program.end, "eof");
     EXPECT_EQ(t.program.got, data);
 }
 
+TEST(StreamPump, AnEndpointThatRejectsIsAResetWithItsReason) {
+    TunnelSetup setup;
+    setup.endpoint_rejects = true;
+    Tunnel t(setup);
+    ASSERT_TRUE(t.run_until([&] { return t.program.read() && t.client_done; }));
+    EXPECT_EQ(t.program.end, "reset");
+    EXPECT_EQ(t.client_done->code, PumpErrc::rejected);
+    EXPECT_EQ(t.client_done->cause, proto::Errc::unknown_service);
+    EXPECT_EQ(t.client_done->message(), "endpoint 'lab' has no service 'svc'");
+    EXPECT_EQ(t.client_pump->phase(), Phase::finished);
+}
+
+TEST(StreamPump, ARefusedEndpointIsResetBeforeTheHandshake) {
+    TunnelSetup setup;
+    setup.client_refuses = true;
+    Tunnel t(setup);
+    ASSERT_TRUE(t.run_until([&] { return t.program.read() && t.service.read() && t.client_done && t.endpoint_done; }));
+    EXPECT_EQ(t.program.end, "reset");
+    EXPECT_EQ(t.service.end, "reset");
+    EXPECT_EQ(t.client_done->code, PumpErrc::refused);
+    EXPECT_EQ(t.client_done->message(), "not the endpoint this client pins");
+    EXPECT_EQ(t.endpoint_done->code, PumpErrc::reset_by_peer);
+    EXPECT_EQ(t.endpoint_done->cause, proto::Errc::not_authorized);
+    EXPECT_EQ(t.endpoint_done->message(), "stream reset by peer: not the endpoint this client pins");
+    EXPECT_TRUE(t.service.got.empty());
+}
+
 TEST(StreamPumpLateDial, TheServiceIsDialedOnceTheHandshakeIsDoneAndCarriesBothWays) {
     LateDial late;
-    Tunnel t(0, &late);
+    TunnelSetup setup;
+    setup.late = &late;
+    Tunnel t(setup);
     const Bytes up = pattern(100 * 1024), down = pattern(300 * 1024);
     ASSERT_TRUE(t.run_until([&] {
         const bool sent = t.program.write(up) && t.service.write(down);
@@ -304,23 +124,38 @@ TEST(StreamPumpLateDial, TheServiceIsDialedOnceTheHandshakeIsDoneAndCarriesBothW
     EXPECT_EQ(t.program.got, down);
     EXPECT_EQ(t.service.got, up);
     EXPECT_EQ(late.dials, 1);
+    EXPECT_EQ(t.endpoint_phase_at_start, Phase::dialing) << "the service waits for the client's proof";
+    EXPECT_EQ(t.endpoint_pump->phase(), Phase::pumping);
 }
 
 TEST(StreamPumpLateDial, AHandshakeThatDoesNotFinishIsResetWithoutADial) {
     LateDial late;
     late.client_speaks = false;
-    Tunnel t(0, &late);
-    ASSERT_TRUE(t.run_until([&] { return t.endpoint_done != "(running)"; }));
-    EXPECT_NE(t.endpoint_done.find("did not finish the end-to-end handshake"), std::string::npos) << t.endpoint_done;
+    TunnelSetup setup;
+    setup.late = &late;
+    Tunnel t(setup);
+    ASSERT_TRUE(t.run_until([&] { return t.endpoint_done.has_value(); }));
+    EXPECT_EQ(t.endpoint_done->code, PumpErrc::handshake_timeout);
+    EXPECT_EQ(t.endpoint_done->message(), "the client did not finish the end-to-end handshake within 0 s");
     EXPECT_EQ(late.dials, 0);
+    EXPECT_EQ(t.endpoint_pump->upload_state(), HalfState::cut);
+    EXPECT_EQ(t.endpoint_pump->download_state(), HalfState::cut);
 }
 
 TEST(StreamPumpLateDial, AClientWithoutTheExpectedKeyNeverGetsADial) {
     LateDial late;
     late.wrong_client_key = true;
-    Tunnel t(0, &late);
-    ASSERT_TRUE(t.run_until([&] { return t.program.write(pattern(1000)) && t.endpoint_done != "(running)"; }));
-    EXPECT_NE(t.endpoint_done.find("end-to-end"), std::string::npos) << t.endpoint_done;
+    TunnelSetup setup;
+    setup.late = &late;
+    Tunnel t(setup);
+    ASSERT_TRUE(t.run_until([&] { return t.program.write(pattern(1000)) && t.endpoint_done && t.client_done; }));
+    // The client cannot read the endpoint's msg2, made for another key: it resets.
+    EXPECT_EQ(t.client_done->code, PumpErrc::end_to_end) << t.client_done->message();
+    EXPECT_EQ(t.client_done->cause, crypto::E2eErrc::auth_failed) << t.client_done->message();
+    EXPECT_EQ(t.client_done->message(), "end-to-end: " + t.client_done->cause.message());
+    EXPECT_EQ(t.endpoint_done->code, PumpErrc::reset_by_peer) << t.endpoint_done->message();
+    EXPECT_EQ(t.endpoint_done->cause, proto::Errc::protocol_error);
+    EXPECT_EQ(t.endpoint_done->message(), "stream reset by peer: " + t.client_done->message());
     EXPECT_EQ(late.dials, 0);
     ASSERT_TRUE(t.run_until([&] { return t.program.read(); }));
     EXPECT_EQ(t.program.end, "reset");
@@ -329,12 +164,18 @@ TEST(StreamPumpLateDial, AClientWithoutTheExpectedKeyNeverGetsADial) {
 TEST(StreamPumpLateDial, AFailedDialResetsTheStreamWithItsReason) {
     LateDial late;
     late.fails = true;
-    Tunnel t(0, &late);
-    ASSERT_TRUE(t.run_until([&] { return t.program.read() && t.client_done != "(running)"; }));
+    TunnelSetup setup;
+    setup.late = &late;
+    Tunnel t(setup);
+    ASSERT_TRUE(t.run_until([&] { return t.program.read() && t.client_done && t.endpoint_done; }));
     EXPECT_EQ(t.program.end, "reset");
-    EXPECT_NE(t.client_done.find("refused here"), std::string::npos) << t.client_done;
+    EXPECT_EQ(t.endpoint_done->code, PumpErrc::dial_failed);
+    EXPECT_EQ(t.endpoint_done->cause, std::errc::connection_refused);
+    EXPECT_EQ(t.client_done->code, PumpErrc::reset_by_peer);
+    EXPECT_EQ(t.client_done->cause, proto::Errc::service_unavailable);
+    EXPECT_EQ(t.client_done->message(), "stream reset by peer: connecting to the service: refused here");
     EXPECT_EQ(late.dials, 1);
 }
 
 }  // namespace
-}  // namespace burrow::io
+}  // namespace burrow::io::test
