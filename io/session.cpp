@@ -257,6 +257,21 @@ void Session::close(const std::string& why) {
     });
 }
 
+void Session::send_control(const proto::ControlMessage& message) {
+    mux_.send_control(message);
+    flush();
+}
+
+void Session::reject(proto::StreamId id, proto::Errc code, std::string_view reason) {
+    mux_.reject(id, code, reason);
+    flush();
+}
+
+void Session::goaway(proto::Errc code, std::string_view reason) {
+    mux_.goaway(code, reason);
+    flush();
+}
+
 void Session::attach(proto::StreamId id, std::shared_ptr<StreamHandler> handler) {
     if (closed_) {
         handler->on_session_closed("session closed");

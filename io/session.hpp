@@ -77,6 +77,10 @@ public:
     void flush();
     // Idempotent. Tells the peer (GOAWAY), flushes for a moment, then closes.
     void close(const std::string& why);
+    // A mux command and the flush that sends it, in one call.
+    void send_control(const proto::ControlMessage& message);
+    void reject(proto::StreamId id, proto::Errc code, std::string_view reason);
+    void goaway(proto::Errc code, std::string_view reason);
 
     // The acceptor issued `ticket`: from now on a broken transport suspends
     // the session instead of closing it. (The initiator's session enables

@@ -45,4 +45,12 @@ std::string source_of(std::string_view address) {
     return std::string(text) + "/64";
 }
 
+std::string host_of(const std::string& address) {
+    const auto colon = address.rfind(':');
+    std::string host = colon == std::string::npos ? address : address.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    return host;
+}
+
+
 }  // namespace burrow::relay

@@ -24,4 +24,7 @@ bool same_prefix(const std::array<std::uint8_t, 16>& a, const std::array<std::ui
 // Text that is no address stands for itself.
 std::string source_of(std::string_view address);
 
+// "1.2.3.4" of "1.2.3.4:5678", "::1" of "[::1]:5678".
+std::string host_of(const std::string& address);
+
 }  // namespace burrow::relay

@@ -3,7 +3,6 @@
 // its policy lists, keeps the registry of endpoint names, and splices client
 // streams to endpoint streams.
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,17 +12,20 @@
 #include "crypto/identity.hpp"
 #include "io/asio.hpp"
 #include "io/dialer.hpp"
+#include "io/resume.hpp"
 #include "proto/mux.hpp"
 #include "relay/admission.hpp"
+#include "relay/control_handler.hpp"
 #include "relay/exposed_ports.hpp"
+#include "relay/hold_queue.hpp"
+#include "relay/log_limiter.hpp"
 #include "relay/policy.hpp"
 #include "relay/registry.hpp"
+#include "relay/resume_tickets.hpp"
+#include "relay/session_table.hpp"
 #include "relay/splice_observer.hpp"
 #include "relay/status.hpp"
-#include "relay/target_check.hpp"
-#include "relay/log_limiter.hpp"
 #include "relay/wake_book.hpp"
-#include "io/resume.hpp"
 
 namespace burrow::io {
 class Session;
@@ -46,6 +48,14 @@ struct RelayLimits {
     std::size_t max_sessions_per_key = 8;                // live and suspended sessions of one key
     double stream_opens_per_second = 1000;               // per session, token bucket
     double stream_open_burst = 2000;
+
+    AdmissionLimits admission() const {
+        AdmissionLimits a;
+        a.max_pending = max_unauthenticated;
+        a.max_pending_per_source = max_unauthenticated_per_source;
+        a.reserved_for_known = reserved_for_known_sources;
+        return a;
+    }
 };
 
 struct RelayOptions {
@@ -57,12 +67,8 @@ struct RelayOptions {
     std::string state_file;                  // where what it learns for waking is kept
     std::vector<ExposeRule> expose;          // public ports ([[expose]])
     std::shared_ptr<SpliceObserver> splice_observer;  // none in burrow: a test's (relay/splice_observer.hpp)
+    std::string tcp_congestion;              // sessions' congestion control ("bbr"); empty: the system's
 };
-
-// Test-only: sees every resume ticket the relay issues (tests search logs for
-// its secret). Unset in the shipped binary.
-using TicketTap = std::function<void(const proto::ResumeTicket& ticket)>;
-void set_ticket_tap(TicketTap tap);
 
 class Relay : public std::enable_shared_from_this<Relay> {
 public:
@@ -87,51 +93,30 @@ public:
 
 private:
     class Peer;
-    struct Live {
-        std::weak_ptr<io::Session> session;
-        crypto::PublicKey key;
-        std::int64_t since = 0;  // seconds since the epoch
-        std::shared_ptr<Traffic> traffic = std::make_shared<Traffic>();
-    };
-    struct Resumable {
-        std::weak_ptr<io::Session> session;
-        crypto::PublicKey key;
-    };
-    // A new stream to an endpoint whose session is suspended, waiting for it to come back.
-    struct Held {
-        std::weak_ptr<io::Session> from;
-        crypto::PublicKey client;
-        proto::StreamId id = 0;
-        std::string target;
-        std::string endpoint;
-        std::chrono::steady_clock::time_point until;
-    };
     io::awaitable<void> accept_loop();
-    io::awaitable<void> authenticate(io::tcp::socket socket, std::string source, Admission::Id slot);
+    io::awaitable<void> authenticate(io::tcp::socket socket, std::string source, Admission::Id slot,
+                                     std::chrono::steady_clock::time_point accepted);
     // Ends a pending handshake to make room (Admission evicted it).
     void evict(Admission::Id slot);
-    void on_open(const std::shared_ptr<io::Session>& from, Peer& peer, proto::StreamId id,
-                 const std::string& target);
-    void route(const std::shared_ptr<io::Session>& from, const crypto::PublicKey& client, proto::StreamId id,
-               const std::string& target);
-    void hold(const std::shared_ptr<io::Session>& from, const crypto::PublicKey& client, proto::StreamId id,
-              const std::string& target, const std::string& endpoint);
+    void on_open(SessionId from, Peer& peer, proto::StreamId id, const std::string& target);
+    void route(SessionId from, const crypto::PublicKey& client, proto::StreamId id, const std::string& target);
+    void hold(SessionId from, const crypto::PublicKey& client, proto::StreamId id, const std::string& target,
+              const std::string& endpoint);
     void arm_held_timer();
     void release_held(const std::string& endpoint);
     void expire_held();
-    void on_control(const std::shared_ptr<io::Session>& from, const Peer& peer, proto::ControlMessage&& msg);
-    std::vector<OnlineEndpoint> online_endpoints() const;
-    void wake(const std::shared_ptr<io::Session>& from, const Peer& peer, const std::string& name);
+    void on_control(SessionId from, const Peer& peer, proto::ControlMessage&& msg);
     void open_exposed(io::tcp::socket socket, const ExposeRule& rule);
-    void on_ready(io::Session& session, const Peer& peer);
-    void on_suspended(io::Session& session);
-    void on_resumed(io::Session& session);
-    void on_closed(io::Session& session);
+    void on_ready(SessionId id, io::Session& session);
+    void on_suspended(SessionId id, io::Session& session);
+    void on_resumed(SessionId id, io::Session& session);
+    void on_closed(SessionId id);
     io::awaitable<void> resume(std::unique_ptr<io::ByteStream> transport, proto::ResumeRequest request,
                                crypto::PublicKey key, std::string source);
     // Makes room for one more session of `key`, or says why there is none.
     bool admit_session(const crypto::PublicKey& key, std::string& refusal);
     std::size_t revoke_streams();  // those the policy no longer grants; returns how many
+    std::vector<std::shared_ptr<io::Session>> sessions() const;  // those still there
 
     asio::any_io_executor ex_;
     RelayOptions options_;
@@ -142,12 +127,12 @@ private:
     Registry registry_;
     WakeBook wake_book_;
     ExposedPorts exposed_;
-    std::unordered_map<const io::Session*, Live> live_;
-    std::map<std::array<std::uint8_t, 16>, Resumable> resumable_;                 // by ticket id
-    std::unordered_map<const io::Session*, std::shared_ptr<io::Session>> suspended_;  // kept alive meanwhile
+    SessionTable sessions_;
+    ResumeTickets tickets_;
+    HoldQueue held_;
+    asio::steady_timer held_timer_;  // set for the oldest held stream
     std::vector<std::shared_ptr<io::Session>> closing_;  // by stop()
     bool draining_ = false;
-    std::deque<Held> held_;  // oldest first (all are held equally long)
     struct Spliced {
         std::weak_ptr<Splice> splice;
         crypto::PublicKey client;
@@ -155,13 +140,13 @@ private:
     };
     std::vector<Spliced> spliced_;  // for reload; pruned as splices end
     std::size_t spliced_capacity_ = 0;  // its size after the last pruning
-    asio::steady_timer held_timer_;  // set for the oldest
     Admission admission_;
     std::unordered_map<Admission::Id, std::shared_ptr<io::HandshakeStop>> handshakes_;  // pending, by admission slot
     LogLimiter evictions_log_{std::chrono::seconds(10)};
     LogLimiter strangers_log_{std::chrono::seconds(10)};
-    std::int64_t started_ = 0;
     RelayCounters counters_;
+    ControlHandler control_{options_.policy, registry_, wake_book_, counters_};
+    std::int64_t started_ = 0;
     std::shared_ptr<Traffic> totals_ = std::make_shared<Traffic>();
 };
 

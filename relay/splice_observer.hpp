@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/control.hpp"
 #include "proto/mux.hpp"
 
 namespace burrow::relay {
@@ -17,6 +18,8 @@ public:
     virtual void on_data(const std::string& target, int from_side, std::vector<std::uint8_t>& bytes) = 0;
     // The endpoint key the splice is about to name to the client in ACCEPT.
     virtual void on_accept(const std::string& target, proto::PeerKey& endpoint_key) = 0;
+    // Every resume ticket the relay issues.
+    virtual void on_ticket(const proto::ResumeTicket& /*ticket*/) {}
 };
 
 }  // namespace burrow::relay

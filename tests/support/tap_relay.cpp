@@ -27,9 +27,10 @@ long env_long(const char* name) {
 
 class Tap final : public burrow::relay::SpliceObserver {
 public:
-    Tap(std::FILE* log, std::string only, long flip, long replay, long cut,
+    Tap(std::FILE* log, std::FILE* tickets, std::string only, long flip, long replay, long cut,
         std::optional<burrow::proto::PeerKey> accept_key)
-        : log_(log), only_(std::move(only)), flip_(flip), replay_(replay), cut_(cut), accept_key_(accept_key) {}
+        : log_(log), tickets_(tickets), only_(std::move(only)), flip_(flip), replay_(replay), cut_(cut),
+          accept_key_(accept_key) {}
 
     void on_data(const std::string& target, int side, std::vector<std::uint8_t>& bytes) override {
         if (log_) {
@@ -51,8 +52,19 @@ public:
         if (accept_key_) named = *accept_key_;
     }
 
+    // "<id hex> <secret hex>" per line, for tests that search logs for the secret.
+    void on_ticket(const burrow::proto::ResumeTicket& t) override {
+        if (!tickets_) return;
+        for (const auto b : t.id) std::fprintf(tickets_, "%02x", b);
+        std::fputc(' ', tickets_);
+        for (const auto b : t.secret) std::fprintf(tickets_, "%02x", b);
+        std::fputc('\n', tickets_);
+        std::fflush(tickets_);
+    }
+
 private:
     std::FILE* log_;
+    std::FILE* tickets_;
     std::string only_;
     long flip_, replay_, cut_;
     std::optional<burrow::proto::PeerKey> accept_key_;
@@ -73,19 +85,10 @@ int main(int argc, char** argv) {
         }
         accept_key = key->bytes;
     }
-    auto tap = std::make_shared<Tap>(log_path ? std::fopen(log_path, "ab") : nullptr, target_env ? target_env : "",
-                                     env_long("BURROW_TAP_FLIP"), env_long("BURROW_TAP_REPLAY"),
-                                     env_long("BURROW_TAP_CUT"), accept_key);
-    if (const char* tickets_path = std::getenv("BURROW_TAP_TICKETS")) {
-        std::FILE* tickets = std::fopen(tickets_path, "a");
-        burrow::relay::set_ticket_tap([tickets](const burrow::proto::ResumeTicket& t) {
-            if (!tickets) return;
-            for (const auto b : t.id) std::fprintf(tickets, "%02x", b);
-            std::fputc(' ', tickets);
-            for (const auto b : t.secret) std::fprintf(tickets, "%02x", b);
-            std::fputc('\n', tickets);
-            std::fflush(tickets);
-        });
-    }
+    const char* tickets_path = std::getenv("BURROW_TAP_TICKETS");
+    auto tap = std::make_shared<Tap>(log_path ? std::fopen(log_path, "ab") : nullptr,
+                                     tickets_path ? std::fopen(tickets_path, "a") : nullptr,
+                                     target_env ? target_env : "", env_long("BURROW_TAP_FLIP"),
+                                     env_long("BURROW_TAP_REPLAY"), env_long("BURROW_TAP_CUT"), accept_key);
     return burrow::app::main(argc, argv, std::move(tap));
 }
