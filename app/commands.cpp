@@ -162,7 +162,7 @@ client::ClientOptions client_options(const ClientArgs& args, ConfigForwards* for
     options.trust = relay_trust(args.relay_key, file.relay_key, path);
     options.identity = std::make_shared<crypto::Identity>(
         load_or_create_identity(!args.key.empty() ? args.key : file.key_file.value_or("")));
-    options.tls = std::make_shared<io::TlsContext>(*options.identity, false);
+    options.tls = std::make_shared<io::TlsContext>(*options.identity, false, file.tcp_congestion.value_or(""));
     for (const auto& [name, text] : file.endpoint_keys)
         options.endpoint_keys[name] = parse_public_key(text, path + ": [endpoints] " + name);
     options.known_endpoints = crypto::default_known_endpoints_path();
@@ -206,6 +206,7 @@ RelaySetup relay_setup(const RelayArgs& args) {
     if (file.admin) setup.admin = admin_options(*file.admin);
     // Beside the keys and pins, which stay writable where the config may not be (systemd's ProtectSystem).
     setup.options.state_file = file.state_file.value_or(crypto::config_dir() + "/relay.state");
+    setup.options.tcp_congestion = file.tcp_congestion.value_or("");
     std::vector<relay::EndpointGrant> endpoints;
     for (const auto& e : file.endpoints) {
         if (!proto::is_valid_name(e.name)) throw ConfigError(e.where + ": endpoint name '" + e.name + "' is not valid");
@@ -436,6 +437,7 @@ int run_endpoint(const EndpointArgs& args) {
     options.direct = direct_options(args, file);
     if (file.max_streams_per_client)
         options.max_streams_per_client = static_cast<std::size_t>(*file.max_streams_per_client);
+    options.tcp_congestion = file.tcp_congestion.value_or("");
     auto identity = load_or_create_identity(!args.key.empty() ? args.key : file.key_file.value_or(""));
     spdlog::info("endpoint '{}' with key {}", options.name, identity.public_key().fingerprint());
     log_endpoint_clients(options.clients, allowed_clients_path(file));

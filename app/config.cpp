@@ -115,6 +115,20 @@ std::vector<std::string> string_list(const toml::value& v, const std::string& wh
 }
 
 // A file a config names (`key`, `control_socket`) is relative to that config's folder.
+// `tcp_congestion`: a name as the kernel knows them ("bbr", "cubic"), not checked against this kernel's list.
+std::optional<std::string> congestion_control(const toml::value& doc) {
+    const auto* value = get(doc, "tcp_congestion");
+    if (!value) return std::nullopt;
+    const bool name = value->is_string() && !value->as_string().str.empty() && value->as_string().str.size() <= 15 &&
+                      std::all_of(value->as_string().str.begin(), value->as_string().str.end(), [](char c) {
+                          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                      });
+    if (!name)
+        throw ConfigError(where(*value) +
+                          ": 'tcp_congestion' must name a TCP congestion control, such as \"bbr\" or \"cubic\"");
+    return value->as_string().str;
+}
+
 std::optional<std::string> file_path(const toml::value& doc, const std::string& key, const std::string& path) {
     auto file = get_string(doc, key);
     if (!file || file->empty() || (*file)[0] == '/') return file;
@@ -145,13 +159,15 @@ const std::map<std::string, std::string>& relay_limit_keys() {
 RelayFile load_relay_file(const std::string& path) {
     const auto doc = parse_file(path);
     reject_unknown(doc,
-                   {"listen", "key", "control_socket", "state_file", "endpoints", "clients", "expose", "limits", "admin"},
+                   {"listen", "key", "control_socket", "state_file", "endpoints", "clients", "expose", "limits", "admin",
+                    "tcp_congestion"},
                    "a relay config");
     RelayFile out;
     out.listen = get_string(doc, "listen");
     out.key_file = file_path(doc, "key", path);
     out.control_socket = file_path(doc, "control_socket", path);
     out.state_file = file_path(doc, "state_file", path);
+    out.tcp_congestion = congestion_control(doc);
     if (const auto* list = get(doc, "endpoints")) {
         for (const auto& e : get_array(*list, "[[endpoints]]")) {
             need_table(e, "each [[endpoints]] entry");
@@ -224,7 +240,7 @@ RelayFile load_relay_file(const std::string& path) {
 EndpointFile load_endpoint_file(const std::string& path) {
     const auto doc = parse_file(path);
     reject_unknown(doc, {"name", "relay", "relay_key", "key", "control_socket", "allowed_clients", "services", "clients",
-                         "upnp", "direct_listen", "direct_advertise", "max_streams_per_client"},
+                         "upnp", "direct_listen", "direct_advertise", "max_streams_per_client", "tcp_congestion"},
                    "an endpoint config");
     EndpointFile out;
     out.name = get_string(doc, "name");
@@ -233,6 +249,7 @@ EndpointFile load_endpoint_file(const std::string& path) {
     out.key_file = file_path(doc, "key", path);
     out.control_socket = file_path(doc, "control_socket", path);
     out.allowed_clients = file_path(doc, "allowed_clients", path);
+    out.tcp_congestion = congestion_control(doc);
     if (const auto* upnp = get(doc, "upnp")) {
         if (!upnp->is_boolean()) throw ConfigError(where(*upnp) + ": 'upnp' must be true or false");
         out.upnp = upnp->as_boolean();
@@ -282,8 +299,10 @@ EndpointFile load_endpoint_file(const std::string& path) {
 
 ClientFile load_client_file(const std::string& path) {
     const auto doc = parse_file(path);
-    reject_unknown(doc, {"relay", "relay_key", "key", "endpoints", "forward", "strict_endpoint_keys"}, "a client config");
-    ClientFile out{get_string(doc, "relay"), get_string(doc, "relay_key"), file_path(doc, "key", path), {}, {}, false};
+    reject_unknown(doc, {"relay", "relay_key", "key", "endpoints", "forward", "strict_endpoint_keys", "tcp_congestion"},
+                   "a client config");
+    ClientFile out{get_string(doc, "relay"), get_string(doc, "relay_key"), file_path(doc, "key", path), {}, {},
+                   false,      congestion_control(doc)};
     if (const auto* strict = get(doc, "strict_endpoint_keys")) {
         if (!strict->is_boolean()) throw ConfigError(where(*strict) + ": 'strict_endpoint_keys' must be true or false");
         out.strict_endpoint_keys = strict->as_boolean();

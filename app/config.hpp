@@ -55,6 +55,7 @@ struct RelayFile {
     std::vector<ExposeEntry> expose;
     std::map<std::string, std::int64_t> limits;  // [limits], validated by the caller
     std::optional<AdminEntry> admin;
+    std::optional<std::string> tcp_congestion;  // for every session's TCP connection ("bbr")
 };
 
 struct ServiceEntry {
@@ -82,6 +83,7 @@ struct EndpointFile {
     std::optional<std::string> direct_listen;     // "host:port" of the direct listener
     std::vector<std::string> direct_advertise;    // candidates of the user's own
     std::optional<std::int64_t> max_streams_per_client;  // streams one client key may hold open here
+    std::optional<std::string> tcp_congestion;            // for the relay's and direct sessions' TCP connections
 };
 
 struct ClientFile {
@@ -91,6 +93,7 @@ struct ClientFile {
     std::map<std::string, std::string> endpoint_keys;  // [endpoints] name = "key text"
     std::vector<std::string> forward;                  // "-L" specs
     bool strict_endpoint_keys = false;                 // refuse endpoints not pinned in [endpoints] or known_endpoints
+    std::optional<std::string> tcp_congestion;         // for the session's TCP connections
 };
 
 RelayFile load_relay_file(const std::string& path);

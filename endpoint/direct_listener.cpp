@@ -45,9 +45,9 @@ private:
 };
 
 DirectListener::DirectListener(io::asio::any_io_executor ex, const io::HostPort& at, const crypto::Identity& identity,
-                               proto::MuxLimits limits, DirectHooks hooks)
+                               proto::MuxLimits limits, DirectHooks hooks, const std::string& tcp_congestion)
     : ex_(ex),
-      tls_(std::make_unique<io::TlsContext>(identity, true)),
+      tls_(std::make_unique<io::TlsContext>(identity, true, tcp_congestion)),
       acceptor_(io::listen_tcp(ex, at)),
       limits_(limits),
       hooks_(std::move(hooks)) {

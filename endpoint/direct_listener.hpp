@@ -36,7 +36,7 @@ class DirectListener : public std::enable_shared_from_this<DirectListener> {
 public:
     // Binds now (throws system_error naming the address when it cannot).
     DirectListener(io::asio::any_io_executor ex, const io::HostPort& at, const crypto::Identity& identity,
-                   proto::MuxLimits limits, DirectHooks hooks);
+                   proto::MuxLimits limits, DirectHooks hooks, const std::string& tcp_congestion = {});
     ~DirectListener();
 
     void start();

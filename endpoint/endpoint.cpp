@@ -114,7 +114,7 @@ Endpoint::Endpoint(asio::any_io_executor ex, EndpointOptions options, crypto::Id
     : ex_(std::move(ex)),
       options_(std::move(options)),
       identity_(std::move(identity)),
-      tls_(std::make_unique<io::TlsContext>(identity_, false)),
+      tls_(std::make_unique<io::TlsContext>(identity_, false, options_.tcp_congestion)),
       on_registered_(std::move(on_registered)),
       session_done_(ex_) {}
 
@@ -179,7 +179,8 @@ void Endpoint::start_direct() {
                                               const std::string& target, const crypto::PublicKey& client) {
         if (const auto self = weak.lock()) self->on_open(s, id, target, client.bytes);
     };
-    direct_ = std::make_shared<DirectListener>(ex_, *direct.listen, identity_, options_.limits, std::move(hooks));
+    direct_ = std::make_shared<DirectListener>(ex_, *direct.listen, identity_, options_.limits, std::move(hooks),
+                                               options_.tcp_congestion);
     direct_->start();
     std::string advertised;
     for (const auto& a : direct.advertise) advertised += (advertised.empty() ? "" : ", ") + a;

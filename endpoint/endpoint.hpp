@@ -50,6 +50,7 @@ struct EndpointOptions {
     proto::MuxLimits limits;
     DirectOptions direct;
     std::size_t max_streams_per_client = 256;  // across the relay's session and direct ones
+    std::string tcp_congestion;                // sessions' congestion control ("bbr"); empty: the system's
     std::chrono::milliseconds handshake_deadline{10000};  // OPEN to the end-to-end handshake's msg3
 };
 

@@ -10,7 +10,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <string_view>
 #include <vector>
 
@@ -33,14 +36,37 @@ struct TlsContext::Impl {
     ~Impl() { SSL_CTX_free(ctx); }
 };
 
-TlsContext::TlsContext(const crypto::Identity& identity, bool server)
-    : impl_(std::make_unique<Impl>(crypto::make_tls_context(identity, server))), server_(server) {}
+TlsContext::TlsContext(const crypto::Identity& identity, bool server, std::string tcp_congestion)
+    : impl_(std::make_unique<Impl>(crypto::make_tls_context(identity, server))),
+      server_(server),
+      tcp_congestion_(std::move(tcp_congestion)) {}
 
 TlsContext::~TlsContext() = default;
 
 namespace {
 
 constexpr int kNotSentLowat = 128 * 1024;
+
+// The first line of a /proc/sys file, or "unknown".
+std::string sysctl_text(const char* path) {
+    std::ifstream in(path);
+    std::string line;
+    return std::getline(in, line) && !line.empty() ? line : "unknown";
+}
+
+// Sets the socket's congestion control. A process says once that the kernel
+// refused it; its connections then keep the system's default.
+void use_congestion_control(int fd, const std::string& name) {
+    if (name.empty()) return;
+    if (::setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name.data(), static_cast<socklen_t>(name.size())) == 0) return;
+    const int error = errno;
+    static std::atomic<bool> said{false};
+    if (said.exchange(true)) return;
+    spdlog::warn("tcp_congestion = \"{}\": the kernel refused it ({}); connections use the system's default, {} "
+                 "(available: {})",
+                 name, std::strerror(error), sysctl_text("/proc/sys/net/ipv4/tcp_congestion_control"),
+                 sysctl_text("/proc/sys/net/ipv4/tcp_available_congestion_control"));
+}
 
 // What the peer's first bytes say it is, when they are not a TLS record
 // (content types 20..24); empty when they are, or when nothing came.
@@ -71,11 +97,12 @@ std::string non_tls_answer(std::string_view first) {
 
 class TlsHandshake {
 public:
-    TlsHandshake(tcp::socket socket, SSL_CTX* ctx, bool server)
+    TlsHandshake(tcp::socket socket, SSL_CTX* ctx, bool server, const std::string& tcp_congestion)
         : tcp_(std::make_unique<TcpByteStream>(std::move(socket))), ssl_(SSL_new(ctx)) {
         if (!ssl_) throw std::runtime_error("SSL_new: " + crypto::tls_last_error());
         const int fd = tcp_->socket().native_handle();
         enable_keepalive(tcp_->socket());
+        use_congestion_control(fd, tcp_congestion);
         // Keep the bytes the kernel has not sent yet small, so that they queue in the mux, where a
         // keystroke can pass a bulk transfer, rather than in the socket, where it cannot.
         const int lowat = kNotSentLowat;
@@ -180,7 +207,7 @@ void refuse_busy(tcp::socket& socket) noexcept {
 
 awaitable<TlsResult> tls_handshake(TlsContext& ctx, tcp::socket socket, std::chrono::milliseconds timeout,
                                    HandshakeStop* stop) {
-    auto tls = std::make_unique<TlsHandshake>(std::move(socket), ctx.impl().ctx, ctx.server());
+    auto tls = std::make_unique<TlsHandshake>(std::move(socket), ctx.impl().ctx, ctx.server(), ctx.tcp_congestion());
     const std::string peer = tls->peer();
     Deadline deadline(co_await asio::this_coro::executor, timeout, [t = tls.get()] { t->close(); });
     if (stop) stop->busy = [t = tls.get()] { t->stop_busy(); };

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <stdexcept>
+#include <string>
 
 #include "crypto/identity.hpp"
 #include "io/asio.hpp"
@@ -16,7 +17,9 @@ namespace burrow::io {
 
 class TlsContext {
 public:
-    TlsContext(const crypto::Identity& identity, bool server);
+    // `tcp_congestion`: the congestion control its connections use ("bbr");
+    // empty, or one the kernel refuses (said once in the log), leaves the system's default.
+    TlsContext(const crypto::Identity& identity, bool server, std::string tcp_congestion = {});
     ~TlsContext();
     TlsContext(const TlsContext&) = delete;
     TlsContext& operator=(const TlsContext&) = delete;
@@ -24,10 +27,12 @@ public:
     struct Impl;
     Impl& impl() noexcept { return *impl_; }
     bool server() const noexcept { return server_; }
+    const std::string& tcp_congestion() const noexcept { return tcp_congestion_; }
 
 private:
     std::unique_ptr<Impl> impl_;
     bool server_;
+    std::string tcp_congestion_;
 };
 
 struct TlsResult {

@@ -512,13 +512,13 @@ DEFAULT_CLIENTS = {"client": ["*/*"]}              # key role -> allow patterns
 @pytest.fixture
 def make_relay(procs, keys, tmp_path_factory):
     """make_relay(endpoints={name: role}, clients={role: [patterns]}, limits={...},
-    binary=BURROW, env={...}, role="relay", listen=..., extra="TOML", args=[...]) -> Relay,
+    binary=BURROW, env={...}, role="relay", listen=..., top="TOML", extra="TOML", args=[...]) -> Relay,
     started with -c relay.toml granting those keys (default: endpoints lab and
-    gpu, client `client` allowed everything), `extra` appended to it, and `args`
-    besides. Relay.rewrite(...) takes the same grant arguments and
+    gpu, client `client` allowed everything), `top` (top-level keys) put
+    first in it and `extra` (tables) appended, and `args` besides. Relay.rewrite(...) takes the same grant arguments and
     Relay.reload() sends SIGHUP."""
     def start(endpoints=None, clients=None, limits=None, binary=BURROW, env=None,
-              role="relay", listen="127.0.0.1:0", extra="", args=()):
+              role="relay", listen="127.0.0.1:0", top="", extra="", args=()):
         folder = tmp_path_factory.mktemp("relay")
         key_file = folder / "relay_id"  # relative to the config's folder
         shutil.copy2(keys.file(role), key_file)
@@ -527,7 +527,7 @@ def make_relay(procs, keys, tmp_path_factory):
         def render(endpoints=None, clients=None, limits=None):
             endpoints = DEFAULT_ENDPOINTS if endpoints is None else endpoints
             clients = DEFAULT_CLIENTS if clients is None else clients
-            return relay_toml(listen, "relay_id",
+            return top + relay_toml(listen, "relay_id",
                               [(name, keys.pub(r)) for name, r in endpoints.items()],
                               [(r, keys.pub(r), allow) for r, allow in clients.items()],
                               limits) + extra
