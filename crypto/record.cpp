@@ -166,7 +166,25 @@ std::error_code RecordSealer::seal(std::span<const std::uint8_t> plain, std::vec
     }
     const std::size_t start = out.size();
     out.resize(start + sealed_size(plain.size()));
-    std::uint8_t* at = out.data() + start;
+    const auto ec = seal(plain, std::span<std::uint8_t>(out).subspan(start));
+    if (ec) out.resize(start);
+    return ec;
+}
+
+std::error_code RecordSealer::seal(std::span<const std::uint8_t> plain, std::span<std::uint8_t> out) {
+    if (!live_) return E2eErrc::closed;
+    const std::size_t pieces = (plain.size() + kMaxPlain - 1) / kMaxPlain;
+    if (pieces > kMaxRecords - counter_) {
+        live_ = false;
+        key_.wipe();
+        return E2eErrc::record_limit;
+    }
+    if (out.size() != sealed_size(plain.size())) {
+        live_ = false;
+        key_.wipe();
+        return E2eErrc::closed;
+    }
+    std::uint8_t* at = out.data();
     for (std::size_t offset = 0; offset < plain.size(); offset += kMaxPlain) {
         const auto piece = plain.subspan(offset, std::min(kMaxPlain, plain.size() - offset));
         const std::size_t length = piece.size() + kTag;
@@ -174,7 +192,6 @@ std::error_code RecordSealer::seal(std::span<const std::uint8_t> plain, std::vec
         at[1] = static_cast<std::uint8_t>(length);
         step_key(key_, counter_, per_key_);
         if (!encrypt(cipher_, key_, counter_, piece, at, at + kHeader)) {
-            out.resize(start);
             live_ = false;
             key_.wipe();
             return E2eErrc::closed;
@@ -245,6 +262,36 @@ std::error_code RecordOpener::fail(E2eErrc why) noexcept {
 }
 
 std::error_code RecordOpener::open(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& plain) {
+    struct ToVector final : Output {
+        std::vector<std::uint8_t>& v;
+        explicit ToVector(std::vector<std::uint8_t>& vector) : v(vector) {}
+        std::uint8_t* take(std::size_t n) override {
+            v.resize(v.size() + n);
+            return v.data() + v.size() - n;
+        }
+        void give_back(std::size_t n) override { v.resize(v.size() - n); }
+    } out(plain);
+    return open_into(in, out);
+}
+
+std::error_code RecordOpener::open(std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
+                                   std::size_t& written) {
+    written = 0;
+    if (out.size() < partial_.size() + in.size()) return live_ ? fail(E2eErrc::malformed) : E2eErrc::closed;
+    struct ToSpan final : Output {
+        std::span<std::uint8_t> s;
+        std::size_t& n_written;
+        ToSpan(std::span<std::uint8_t> span, std::size_t& n) : s(span), n_written(n) {}
+        std::uint8_t* take(std::size_t n) override {
+            n_written += n;
+            return s.data() + n_written - n;
+        }
+        void give_back(std::size_t n) override { n_written -= n; }
+    } sink(out, written);
+    return open_into(in, sink);
+}
+
+std::error_code RecordOpener::open_into(std::span<const std::uint8_t> in, Output& out) {
     if (!live_) return E2eErrc::closed;
     std::size_t length = 0;
     while (!in.empty()) {
@@ -252,7 +299,7 @@ std::error_code RecordOpener::open(std::span<const std::uint8_t> in, std::vector
         if (partial_.empty() && in.size() >= kHeader) {
             if (auto ec = read_length(in.data(), length)) return fail(static_cast<E2eErrc>(ec.value()));
             if (in.size() >= kHeader + length) {
-                if (auto ec = open_one(in.first(kHeader + length), plain)) return ec;
+                if (auto ec = open_one(in.first(kHeader + length), out)) return ec;
                 in = in.subspan(kHeader + length);
                 continue;
             }
@@ -269,21 +316,21 @@ std::error_code RecordOpener::open(std::span<const std::uint8_t> in, std::vector
         partial_.insert(partial_.end(), in.begin(), in.begin() + take);
         in = in.subspan(take);
         if (partial_.size() == kHeader + length) {
-            if (auto ec = open_one(partial_, plain)) return ec;
+            if (auto ec = open_one(partial_, out)) return ec;
             std::vector<std::uint8_t>().swap(partial_);  // an idle stream keeps no buffer
         }
     }
     return {};
 }
 
-std::error_code RecordOpener::open_one(std::span<const std::uint8_t> record, std::vector<std::uint8_t>& plain) {
+std::error_code RecordOpener::open_one(std::span<const std::uint8_t> record, Output& out) {
     if (counter_ == RecordSealer::kMaxRecords) return fail(E2eErrc::record_limit);
-    const std::size_t start = plain.size();
-    plain.resize(start + record.size() - kHeader - kTag);
+    const std::size_t n = record.size() - kHeader - kTag;
+    std::uint8_t* at = out.take(n);
     step_key(key_, counter_, per_key_);
-    if (!decrypt(cipher_, key_, counter_, record, plain.data() + start)) {
-        sodium_memzero(plain.data() + start, plain.size() - start);
-        plain.resize(start);
+    if (!decrypt(cipher_, key_, counter_, record, at)) {
+        sodium_memzero(at, n);
+        out.give_back(n);
         return fail(E2eErrc::auth_failed);
     }
     ++counter_;

@@ -62,6 +62,9 @@ public:
     // `out`; nothing for an empty `plain`. record_limit, writing nothing, if
     // the pieces would take the direction past kMaxRecords records.
     std::error_code seal(std::span<const std::uint8_t> plain, std::vector<std::uint8_t>& out);
+    // The same into `out`, which must be exactly sealed_size(plain.size())
+    // bytes (else closed); no zero-fill first.
+    std::error_code seal(std::span<const std::uint8_t> plain, std::span<std::uint8_t> out);
 
     // Appends the end-of-stream record (no plaintext, only a tag); the sealer
     // is closed afterwards. The receiver tells a stream that ended this way
@@ -100,14 +103,26 @@ public:
     // bad one, and the opener is closed.
     // Bytes after the end-of-stream record are malformed.
     std::error_code open(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& plain);
+    // The same, writing the plaintext to `out` (no copy, no zero-fill) and
+    // its size to `written`. `out` must hold held() + in.size() bytes, which
+    // no plaintext of them exceeds; else malformed, nothing consumed.
+    std::error_code open(std::span<const std::uint8_t> in, std::span<std::uint8_t> out, std::size_t& written);
     // The end-of-stream record arrived: the peer's direction ended as the peer meant it.
     bool peer_closed() const noexcept { return peer_closed_; }
     // Part of a record is held: input that ends here was cut short.
     bool mid_record() const noexcept { return !partial_.empty(); }
+    // Bytes of a partial record held (at most 2 + kMaxCipher).
+    std::size_t held() const noexcept { return partial_.size(); }
 
 private:
     friend struct RecordTestAccess;
-    std::error_code open_one(std::span<const std::uint8_t> record, std::vector<std::uint8_t>& plain);
+    // Where plaintext goes: take(n) gives room for n more bytes, give_back(n) returns the last n.
+    struct Output {
+        virtual std::uint8_t* take(std::size_t n) = 0;
+        virtual void give_back(std::size_t n) = 0;
+    };
+    std::error_code open_into(std::span<const std::uint8_t> in, Output& out);
+    std::error_code open_one(std::span<const std::uint8_t> record, Output& out);
     std::error_code fail(E2eErrc why) noexcept;
 
     E2eSecret key_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -44,6 +45,7 @@ public:
     std::optional<std::size_t> try_read(std::span<std::uint8_t> buf) override {
         if (!pending_.empty()) return take_pending(buf);
         if (at_eof_) return 0;
+        if (buf.size() >= opener_.held() + kDirectBelow) return read_direct(buf);
         auto& plain = plain_scratch();
         for (;;) {
             const auto wire = wire_scratch();
@@ -72,10 +74,11 @@ public:
 
     awaitable<void> write_all(std::span<const std::uint8_t> bytes) override {
         if (bytes.empty()) co_return;
-        std::vector<std::uint8_t> out;
-        out.reserve(crypto::RecordSealer::sealed_size(bytes.size()));
-        if (auto ec = sealer_.seal(bytes, out)) fail(ec);
-        co_await tcp_->write_all(out);
+        const std::size_t n = crypto::RecordSealer::sealed_size(bytes.size());
+        const auto out = std::make_unique_for_overwrite<std::uint8_t[]>(n);
+        const std::span<std::uint8_t> sealed(out.get(), n);
+        if (auto ec = sealer_.seal(bytes, sealed)) fail(ec);
+        co_await tcp_->write_all(sealed);
     }
 
     void shutdown_send() noexcept override { tcp_->shutdown_send(); }
@@ -84,6 +87,28 @@ public:
     std::string describe() const override { return tcp_->describe(); }
 
 private:
+    // A caller buffer this much larger than the partial record held takes the
+    // plaintext of a read at once: records open straight into it.
+    static constexpr std::size_t kDirectBelow = 4096;
+
+    std::optional<std::size_t> read_direct(std::span<std::uint8_t> buf) {
+        for (;;) {
+            const auto wire = wire_scratch();
+            const auto got = tcp_->try_read(wire.first(std::min(wire.size(), buf.size() - opener_.held())));
+            if (!got) return std::nullopt;
+            if (*got == 0) {
+                at_eof_ = true;
+                if (opener_.mid_record()) throw std::runtime_error("link: the connection ended in the middle of a record");
+                return 0;
+            }
+            std::size_t n = 0;
+            if (auto ec = opener_.open(wire.first(*got), buf, n)) fail(ec);
+            if (opener_.peer_closed()) at_eof_ = true;
+            if (n > 0 || at_eof_) return n;
+            // only part of a record so far
+        }
+    }
+
     std::size_t take_pending(std::span<std::uint8_t> buf) {
         const std::size_t n = std::min(pending_.size() - pending_at_, buf.size());
         std::memcpy(buf.data(), pending_.data() + pending_at_, n);

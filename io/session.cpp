@@ -121,13 +121,18 @@ awaitable<void> Session::write_loop(std::shared_ptr<ByteStream> transport, unsig
             writer_idle_ = false;
             continue;
         }
-        // A resumable session writes from the copy kept for replay (the peer
-        // cannot acknowledge it before it is written), so the output is free at once.
-        const bool kept = resumption_.enabled();
-        const auto bytes = resumption_.written(out, proto::Clock::now());
-        if (kept) mux_.consume_output(out.size());
-        co_await transport->write_all(bytes);
-        if (!kept) mux_.consume_output(out.size());
+        // A resumable session hands its output to the resend buffer and writes
+        // from there, so the mux's output is free at once. The transport takes
+        // the bytes before it first waits (a link seals them at once), so an
+        // ACK that drops them from the buffer meanwhile takes nothing from under it.
+        if (resumption_.enabled()) {
+            const auto kept = resumption_.written(mux_.take_output(), proto::Clock::now());
+            co_await transport->write_all(kept);
+        } else {
+            const auto bytes = resumption_.written(out, proto::Clock::now());
+            co_await transport->write_all(bytes);
+            mux_.consume_output(out.size());
+        }
     }
     if (closed_ && generation == generation_) {
         linger_.cancel();

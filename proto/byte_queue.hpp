@@ -22,6 +22,16 @@ public:
         size_ += bytes.size();
     }
 
+    // The same, taking a large buffer over as it is instead of copying it.
+    void append(std::vector<std::uint8_t>&& bytes) {
+        if (bytes.size() < kJoinBelow) {
+            append(std::span<const std::uint8_t>(bytes));
+            return;
+        }
+        size_ += bytes.size();
+        chunks_.push_back(std::move(bytes));
+    }
+
     // Moves the first min(n, size()) bytes to the end of `out`.
     void take(std::size_t n, std::vector<std::uint8_t>& out) {
         n = std::min(n, size_);

@@ -373,6 +373,18 @@ std::size_t Mux::send(StreamId id, std::span<const std::uint8_t> bytes) {
     return n;
 }
 
+std::size_t Mux::send(StreamId id, std::vector<std::uint8_t>&& bytes) {
+    if (bytes.empty() || bytes.size() > send_capacity(id)) return send(id, std::span<const std::uint8_t>(bytes));
+    Stream* s = find(id);
+    const std::size_t n = bytes.size();
+    s->send_buf.append(std::move(bytes));
+    bytes.clear();
+    s->send_credit -= static_cast<std::int64_t>(n);
+    session_send_credit_ -= static_cast<std::int64_t>(n);
+    schedule(id, *s);
+    return n;
+}
+
 void Mux::finish(StreamId id) {
     Stream* s = find(id);
     if (!s || s->fin_queued) return;

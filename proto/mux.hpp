@@ -128,6 +128,10 @@ public:
     void reject(StreamId id, Errc code, std::string_view reason);
     // Queues up to send_capacity(id) bytes; returns how many it took.
     std::size_t send(StreamId id, std::span<const std::uint8_t> bytes);
+    // The same for a buffer the caller gives up: when all of it fits the
+    // credit it is queued as it is, without a copy (then `bytes` is left
+    // empty); otherwise as much as fits is copied and `bytes` is untouched.
+    std::size_t send(StreamId id, std::vector<std::uint8_t>&& bytes);
     std::size_t send_capacity(StreamId id) const noexcept;
     // Asks for a StreamWritable event once the stream's capacity is above zero again.
     void want_writable(StreamId id) noexcept;
@@ -152,6 +156,8 @@ public:
     // Bytes to write; stable until consume_output(), frames queued meanwhile go behind.
     std::span<const std::uint8_t> pending_output();
     void consume_output(std::size_t n);
+    // All of pending_output(), consumed and handed over without a copy.
+    std::vector<std::uint8_t> take_output() { return output_.take_all(); }
     bool has_output() const noexcept;
 
     bool failed() const noexcept { return static_cast<bool>(failure_); }

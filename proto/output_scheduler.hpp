@@ -29,6 +29,8 @@ public:
     template <class TakeTurn>
     std::span<const std::uint8_t> pending(std::size_t chunk, TakeTurn&& take_turn);
     void consume(std::size_t n) noexcept;
+    // consume() of all of it, handing the bytes over as a buffer of the caller's.
+    std::vector<std::uint8_t> take_all();
 
     bool has_output() const noexcept { return taken_ < out_.size() || !control_.empty() || !ready_.empty(); }
     std::size_t control_backlog() const noexcept { return control_.size(); }
@@ -48,6 +50,8 @@ std::span<const std::uint8_t> OutputScheduler::pending(std::size_t chunk, TakeTu
         out_.clear();
         taken_ = 0;
         out_.swap(control_);
+        // after take_all() gave the buffer away: room for the turns, so they append without moving it
+        if (!ready_.empty() && out_.capacity() < chunk) out_.reserve(chunk + chunk / 4);
         while (out_.size() < chunk && !ready_.empty()) {
             const StreamId id = ready_.front();
             ready_.pop_front();

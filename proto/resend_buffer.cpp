@@ -11,6 +11,13 @@ std::span<const std::uint8_t> ResendBuffer::append(std::span<const std::uint8_t>
     return chunks_.back();
 }
 
+std::span<const std::uint8_t> ResendBuffer::append(std::vector<std::uint8_t>&& bytes) {
+    if (bytes.size() < kKeepAsIsFrom) return append(std::span<const std::uint8_t>(bytes));
+    size_ += bytes.size();
+    chunks_.push_back(std::move(bytes));
+    return chunks_.back();
+}
+
 void ResendBuffer::skip(std::size_t n) {
     if (size_ == 0) begin_ += n;
 }

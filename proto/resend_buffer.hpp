@@ -16,6 +16,10 @@ public:
     // Bytes just handed to the transport. Returns the kept copy, which stays
     // in place until acknowledged (the transport may write from it).
     std::span<const std::uint8_t> append(std::span<const std::uint8_t> bytes);
+    // The same for a buffer the caller gives up: a large one is kept as it
+    // is; a small one is copied, so that a keystroke does not hold a large
+    // buffer's room until acknowledged.
+    std::span<const std::uint8_t> append(std::vector<std::uint8_t>&& bytes);
     // Bytes handed to the transport before resumption was on: counted, never
     // replayed. Only while nothing is kept (size() == 0); ignored otherwise.
     void skip(std::size_t n);
@@ -31,6 +35,7 @@ public:
     std::size_t size() const noexcept { return size_; }
 
 private:
+    static constexpr std::size_t kKeepAsIsFrom = 16 * 1024;
     Fifo<std::vector<std::uint8_t>> chunks_;
     std::size_t front_skip_ = 0;  // bytes of chunks_.front() already acknowledged
     std::uint64_t begin_ = 0;

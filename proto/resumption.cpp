@@ -20,6 +20,13 @@ std::span<const std::uint8_t> Resumption::written(std::span<const std::uint8_t> 
     return kept;
 }
 
+std::span<const std::uint8_t> Resumption::written(std::vector<std::uint8_t>&& bytes, Clock::time_point now) {
+    if (!enabled()) return written(std::span<const std::uint8_t>(bytes), now);
+    const auto kept = resend_.append(std::move(bytes));
+    if (!may_write() && !blocked_) blocked_ = now;
+    return kept;
+}
+
 std::error_code Resumption::on_ack(std::uint64_t total, Clock::time_point now) {
     const std::uint64_t before = resend_.begin();
     if (!resend_.acknowledge(total)) return Errc::protocol_error;

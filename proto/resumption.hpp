@@ -47,6 +47,8 @@ public:
     // copy, to be written from; otherwise they are only counted and `bytes`
     // comes back.
     std::span<const std::uint8_t> written(std::span<const std::uint8_t> bytes, Clock::time_point now);
+    // The same for a buffer the caller gives up (Mux::take_output()): kept without a copy.
+    std::span<const std::uint8_t> written(std::vector<std::uint8_t>&& bytes, Clock::time_point now);
     // The peer's ACK. protocol_error when it acknowledges bytes never written.
     std::error_code on_ack(std::uint64_t total, Clock::time_point now);
     // Everything written before offset `sent` reached the peer (the PONG to a

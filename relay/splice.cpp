@@ -120,11 +120,16 @@ void Splice::forward(int from) {
     std::size_t handed = 0;
     while (!src.pending.empty()) {
         auto& front = src.pending.front();
-        const auto rest = std::span<const std::uint8_t>(front).subspan(src.front_offset);
-        const std::size_t n = out.send(dst.id, rest);
+        const std::size_t rest = front.size() - src.front_offset;
+        // A whole chunk that fits the credit moves to the other mux's queue as it is.
+        const std::size_t n = src.front_offset == 0
+                                  ? out.send(dst.id, std::move(front))
+                                  : out.send(dst.id, std::span<const std::uint8_t>(front).subspan(src.front_offset));
         handed += n;
-        src.front_offset += n;
-        if (src.front_offset < front.size()) break;
+        if (n < rest) {
+            src.front_offset += n;
+            break;
+        }
         src.pending.pop_front();
         src.front_offset = 0;
     }

@@ -7,7 +7,8 @@
 //             the next two bytes name
 //   bits 2-7  bytes per read (0: all at once)
 // Invariants: the mux receives exactly the plaintext of the records that
-// authenticate, in order; after an altered record nothing more arrives.
+// authenticate, in order; after an altered record nothing more arrives;
+// opening into a buffer gives what opening into a vector gives.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -36,14 +37,22 @@ crypto::E2eSecret link_key() {
 
 // Opens `wire` in reads of `chunk` bytes and hands the plaintext to a mux,
 // as LinkByteStream::try_read and Session::read_loop do. Returns what the mux got.
+// A second opener opens the same reads straight into a buffer, as a link does
+// when the reader's buffer has room: it must see the same bytes and errors.
 Bytes open_into_mux(std::span<const std::uint8_t> wire, std::size_t chunk, bool& failed) {
     crypto::RecordOpener opener(crypto::Cipher::chacha20poly1305, link_key());
+    crypto::RecordOpener in_place(crypto::Cipher::chacha20poly1305, link_key());
     proto::Mux mux(proto::Role::acceptor);
-    Bytes delivered, plain;
+    Bytes delivered, plain, buffer;
     failed = false;
     for (std::size_t pos = 0; pos < wire.size(); pos += chunk) {
         plain.clear();
-        const auto ec = opener.open(wire.subspan(pos, std::min(chunk, wire.size() - pos)), plain);
+        const auto piece = wire.subspan(pos, std::min(chunk, wire.size() - pos));
+        const auto ec = opener.open(piece, plain);
+        buffer.resize(in_place.held() + piece.size());
+        std::size_t written = 0;
+        const auto ec_in_place = in_place.open(piece, buffer, written);
+        check(ec == ec_in_place && written == plain.size() && std::equal(plain.begin(), plain.end(), buffer.begin()));
         delivered.insert(delivered.end(), plain.begin(), plain.end());
         if (!plain.empty()) (void)mux.receive(plain);
         while (mux.poll_event()) {

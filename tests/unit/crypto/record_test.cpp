@@ -325,6 +325,84 @@ TEST_P(Records, PartialRecordIsKeptAcrossMove) {
     EXPECT_EQ(out, pattern(100));
 }
 
+// Opens `wire` in pieces of `chunk` bytes into one buffer, as a link does.
+Bytes open_in_place(RecordOpener& opener, const Bytes& wire, std::size_t chunk, std::error_code& ec) {
+    Bytes buffer(wire.size() + 2 + RecordOpener::kMaxCipher);
+    std::size_t at = 0;
+    for (std::size_t from = 0; from < wire.size(); from += chunk) {
+        const auto piece = std::span(wire).subspan(from, std::min(chunk, wire.size() - from));
+        std::size_t written = 0;
+        ec = opener.open(piece, std::span(buffer).subspan(at, opener.held() + piece.size()), written);
+        at += written;
+        if (ec) break;
+    }
+    buffer.resize(at);
+    return buffer;
+}
+
+TEST_P(Records, OpensIntoACallersBufferInAnySplit) {
+    for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{16384}, std::size_t{70000}}) {
+        SCOPED_TRACE(size);
+        const Bytes plain = pattern(size);
+        sealer_ = RecordSealer(GetParam(), E2eSecret(key_));
+        const Bytes wire = seal(plain);
+        for (const std::size_t chunk : {std::size_t{1}, std::size_t{17}, std::size_t{16402}, wire.size() + 1}) {
+            if (chunk == 1 && size > 20000) continue;
+            RecordOpener opener(GetParam(), E2eSecret(key_));
+            std::error_code ec;
+            EXPECT_EQ(open_in_place(opener, wire, chunk, ec), plain);
+            EXPECT_FALSE(ec) << ec.message();
+        }
+    }
+}
+
+TEST_P(Records, OpeningIntoABufferRejectsEveryFlippedBitAndWritesNothingOfThatRecord) {
+    const Bytes first = seal(pattern(40));
+    const Bytes second = seal(pattern(300));
+    for (std::size_t bit = 0; bit < second.size() * 8; bit += 7) {
+        SCOPED_TRACE(bit);
+        Bytes wire = cat(first, second);
+        wire[first.size() + bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+        RecordOpener opener(GetParam(), E2eSecret(key_));
+        std::error_code ec;
+        const Bytes out = open_in_place(opener, wire, wire.size(), ec);
+        if (bit >= 16)
+            EXPECT_EQ(ec, E2eErrc::auth_failed);
+        else if (!ec)  // a longer length: the record is not complete yet
+            EXPECT_TRUE(opener.mid_record());
+        else
+            EXPECT_TRUE(ec == E2eErrc::auth_failed || ec == E2eErrc::malformed || ec == E2eErrc::record_too_large)
+                << ec.message();
+        EXPECT_EQ(out, pattern(40));  // the record before it, and nothing of the altered one
+    }
+}
+
+TEST_P(Records, ABufferTooSmallForTheInputIsRefused) {
+    const Bytes wire = seal(pattern(100));
+    Bytes small(wire.size() - 1);
+    std::size_t written = 99;
+    EXPECT_EQ(opener_.open(wire, std::span(small), written), E2eErrc::malformed);
+    EXPECT_EQ(written, 0u);
+    EXPECT_EQ(opener_.open(wire, std::span(small), written), E2eErrc::closed);
+}
+
+TEST_P(Records, SealingIntoABufferGivesTheSameRecords) {
+    const Bytes plain = pattern(40000);
+    const Bytes expected = seal(plain);
+    RecordSealer sealer(GetParam(), E2eSecret(key_));
+    Bytes out(RecordSealer::sealed_size(plain.size()), 0xee);
+    EXPECT_FALSE(sealer.seal(plain, std::span<std::uint8_t>(out)));
+    EXPECT_EQ(out, expected);
+}
+
+TEST_P(Records, SealingIntoABufferOfAnotherSizeFailsAndCloses) {
+    Bytes out(RecordSealer::sealed_size(100) + 1);
+    EXPECT_EQ(sealer_.seal(pattern(100), std::span<std::uint8_t>(out)), E2eErrc::closed);
+    Bytes more;
+    EXPECT_EQ(sealer_.seal(pattern(1), more), E2eErrc::closed);
+    EXPECT_TRUE(more.empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Ciphers, Records, ::testing::Values(Cipher::chacha20poly1305, Cipher::aes256gcm),
                          [](const auto& info) {
                              return info.param == Cipher::aes256gcm ? std::string("Aes256Gcm")

@@ -16,6 +16,32 @@ std::vector<ParsedFrame> windows_for(const std::vector<ParsedFrame>& frames, Str
     return out;
 }
 
+TEST(MuxSendBuffer, AWholeBufferThatFitsIsTakenOverAndArrivesInOrder) {
+    Link link;
+    link.establish();
+    const StreamId id = link.open_accepted();
+    Bytes big = filled(20000, 3);
+    const Bytes expected = concat({bytes("ab"), big, bytes("cd")});
+    ASSERT_EQ(link.client.send(id, std::span<const std::uint8_t>(bytes("ab"))), 2u);
+    EXPECT_EQ(link.client.send(id, std::move(big)), 20000u);
+    EXPECT_TRUE(big.empty());  // taken over
+    Bytes small = bytes("cd");
+    EXPECT_EQ(link.client.send(id, std::move(small)), 2u);
+    link.trade();
+    EXPECT_EQ(data_for(link.server_take(), id), text(expected));
+}
+
+TEST(MuxSendBuffer, ABufferBeyondTheCreditIsCopiedInPartAndLeftToTheCaller) {
+    Link link({.stream_window = 4}, {.stream_window = 4});
+    link.establish();
+    const StreamId id = link.open_accepted();
+    Bytes six = bytes("abcdef");
+    EXPECT_EQ(link.client.send(id, std::move(six)), 4u);
+    EXPECT_EQ(text(six), "abcdef");  // untouched: the caller still holds "ef"
+    link.trade();
+    EXPECT_EQ(data_for(link.server_take(), id), "abcd");
+}
+
 TEST(MuxCredit, SenderStopsAtCredit) {
     Link link({.stream_window = 4}, {.stream_window = 4});
     link.establish();

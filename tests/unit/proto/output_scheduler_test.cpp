@@ -77,6 +77,31 @@ TEST(OutputScheduler, HandsOutAboutAChunkAndKeepsItStableUntilConsumed) {
     EXPECT_EQ(next[0].first, FrameType::ping);
 }
 
+TEST(OutputScheduler, TakeAllHandsOverWhatWasPendingAndStartsAfresh) {
+    OutputScheduler s;
+    Streams streams{&s, {{1, 3}}};
+    s.schedule(1);
+    const auto pending = s.pending(1 << 20, streams);
+    const std::vector<std::uint8_t> expected(pending.begin(), pending.end());
+    EXPECT_EQ(s.take_all(), expected);
+    EXPECT_FALSE(s.has_output());
+    EXPECT_EQ(s.buffered(), 0u);
+    streams.turns_left[1] = 2;
+    s.schedule(1);
+    EXPECT_EQ(frames_in(s.pending(1 << 20, streams)).size(), 2u);  // the turns go into a fresh buffer
+}
+
+TEST(OutputScheduler, TakeAllAfterAPartialConsumeHandsOverTheRest) {
+    OutputScheduler s;
+    Streams streams{&s, {{1, 2}}};
+    s.schedule(1);
+    const auto pending = s.pending(1 << 20, streams);
+    const std::vector<std::uint8_t> rest(pending.begin() + 7, pending.end());
+    s.consume(7);
+    EXPECT_EQ(s.take_all(), rest);
+    EXPECT_FALSE(s.has_output());
+}
+
 TEST(OutputScheduler, NoDataTurnsWithAZeroChunk) {
     OutputScheduler s;
     Streams streams{&s, {{1, 1}}};

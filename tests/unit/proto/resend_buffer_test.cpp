@@ -21,6 +21,30 @@ std::vector<std::uint8_t> replay(const ResendBuffer& b, std::uint64_t from) {
     return out;
 }
 
+TEST(ResendBuffer, ALargeBufferGivenUpIsKeptWithoutACopy) {
+    ResendBuffer b;
+    auto big = iota_bytes(40000);
+    const auto expected = big;
+    const std::uint8_t* where = big.data();
+    const auto kept = b.append(std::move(big));
+    EXPECT_EQ(kept.data(), where);
+    EXPECT_EQ(kept.size(), expected.size());
+    EXPECT_EQ(b.end(), expected.size());
+    EXPECT_EQ(replay(b, 100), std::vector<std::uint8_t>(expected.begin() + 100, expected.end()));
+    EXPECT_TRUE(b.acknowledge(expected.size()));
+    EXPECT_EQ(b.size(), 0u);
+}
+
+TEST(ResendBuffer, ASmallBufferGivenUpIsCopied) {
+    ResendBuffer b;
+    auto small = iota_bytes(30);
+    const auto kept = b.append(std::move(small));
+    EXPECT_NE(kept.data(), small.data());  // the caller's buffer is not taken over
+    EXPECT_EQ(std::vector<std::uint8_t>(kept.begin(), kept.end()), iota_bytes(30));
+    b.append(std::span<const std::uint8_t>(iota_bytes(20, 30)));
+    EXPECT_EQ(replay(b, 0), iota_bytes(50));
+}
+
 TEST(ResendBuffer, ReplaysEverythingNotAcknowledged) {
     ResendBuffer b;
     const auto data = iota_bytes(100);
