@@ -158,12 +158,6 @@ std::size_t RecordSealer::sealed_size(std::size_t plain_len) noexcept {
 
 std::error_code RecordSealer::seal(std::span<const std::uint8_t> plain, std::vector<std::uint8_t>& out) {
     if (!live_) return E2eErrc::closed;
-    const std::size_t pieces = (plain.size() + kMaxPlain - 1) / kMaxPlain;
-    if (pieces > kMaxRecords - counter_) {
-        live_ = false;
-        key_.wipe();
-        return E2eErrc::record_limit;
-    }
     const std::size_t start = out.size();
     out.resize(start + sealed_size(plain.size()));
     const auto ec = seal(plain, std::span<std::uint8_t>(out).subspan(start));
