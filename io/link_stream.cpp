@@ -38,8 +38,8 @@ std::vector<std::uint8_t>& plain_scratch() {
 
 class LinkByteStream final : public ByteStream {
 public:
-    LinkByteStream(std::unique_ptr<TcpByteStream> tcp, crypto::LinkKeys keys)
-        : tcp_(std::move(tcp)), sealer_(std::move(keys.sealer)), opener_(std::move(keys.opener)) {}
+    LinkByteStream(std::unique_ptr<ByteStream> transport, crypto::LinkKeys keys)
+        : transport_(std::move(transport)), sealer_(std::move(keys.sealer)), opener_(std::move(keys.opener)) {}
 
     std::optional<std::size_t> try_read(std::span<std::uint8_t> buf) override {
         if (!pending_.empty()) return take_pending(buf);
@@ -47,7 +47,7 @@ public:
         auto& plain = plain_scratch();
         for (;;) {
             const auto wire = wire_scratch();
-            const auto got = tcp_->try_read(wire.first(std::min(wire.size(), buf.size())));
+            const auto got = transport_->try_read(wire.first(std::min(wire.size(), buf.size())));
             if (!got) return std::nullopt;
             if (*got == 0) {
                 at_eof_ = true;
@@ -68,20 +68,20 @@ public:
         }
     }
 
-    awaitable<void> wait_readable() override { co_await tcp_->wait_readable(); }
+    awaitable<void> wait_readable() override { co_await transport_->wait_readable(); }
 
     awaitable<void> write_all(std::span<const std::uint8_t> bytes) override {
         if (bytes.empty()) co_return;
         std::vector<std::uint8_t> out;
         out.reserve(crypto::RecordSealer::sealed_size(bytes.size()));
         if (auto ec = sealer_.seal(bytes, out)) fail(ec);
-        co_await tcp_->write_all(out);
+        co_await transport_->write_all(out);
     }
 
-    void shutdown_send() noexcept override { tcp_->shutdown_send(); }
-    void close() noexcept override { tcp_->close(); }
-    void reset() noexcept override { tcp_->reset(); }
-    std::string describe() const override { return tcp_->describe(); }
+    void shutdown_send() noexcept override { transport_->shutdown_send(); }
+    void close() noexcept override { transport_->close(); }
+    void reset() noexcept override { transport_->reset(); }
+    std::string describe() const override { return transport_->describe(); }
 
 private:
     std::size_t take_pending(std::span<std::uint8_t> buf) {
@@ -95,7 +95,7 @@ private:
         return n;
     }
 
-    std::unique_ptr<TcpByteStream> tcp_;
+    std::unique_ptr<ByteStream> transport_;
     crypto::RecordSealer sealer_;
     crypto::RecordOpener opener_;
     std::vector<std::uint8_t> pending_;  // plaintext the caller had no room for
@@ -105,8 +105,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<ByteStream> make_link_stream(std::unique_ptr<TcpByteStream> tcp, crypto::LinkKeys keys) {
-    return std::make_unique<LinkByteStream>(std::move(tcp), std::move(keys));
+std::unique_ptr<ByteStream> make_link_stream(std::unique_ptr<ByteStream> transport, crypto::LinkKeys keys) {
+    return std::make_unique<LinkByteStream>(std::move(transport), std::move(keys));
 }
 
 }  // namespace burrow::io
