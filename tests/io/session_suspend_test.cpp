@@ -87,6 +87,37 @@ TEST(SessionSuspend, AFailedReadSuspendsToo) {
     EXPECT_EQ(near->data, down);
 }
 
+TEST(SessionSuspend, APeerThatFallsSilentSuspendsTheSession) {
+    Liveness liveness;
+    liveness.ping_interval = 100ms;
+    liveness.dead_after = 1000ms;
+    SessionLab lab(true, liveness);
+    ASSERT_TRUE(lab.up());
+    lab.wire->faults(End::b).stall_write = lab.wire->writes(End::b) + 1;
+    ASSERT_TRUE(lab.run([&] { return lab.initiator->suspended(); }));
+    EXPECT_NE(lab.initiator_events->suspended[0].find("no sign of life"), std::string::npos)
+        << lab.initiator_events->suspended[0];
+    EXPECT_FALSE(lab.initiator->closed());
+}
+
+TEST(SessionSuspend, AnAckForBytesNeverSentClosesTheSession) {
+    SessionLab lab(true);
+    ASSERT_TRUE(lab.up());
+    lab.initiator->mux().ack(lab.initiator->received_total() + 1'000'000);
+    lab.initiator->flush();
+    ASSERT_TRUE(lab.run([&] { return lab.acceptor->closed(); }));
+    EXPECT_EQ(lab.acceptor_events->closed, "protocol error: the peer acknowledged bytes never sent");
+}
+
+TEST(SessionSuspend, ASecondTicketIsAProtocolError) {
+    SessionLab lab(true);
+    ASSERT_TRUE(lab.up());
+    lab.acceptor->mux().send_control(lab_ticket());
+    lab.acceptor->flush();
+    ASSERT_TRUE(lab.run([&] { return lab.initiator->closed(); }));
+    EXPECT_EQ(lab.initiator_events->closed, "protocol error: a second RESUME_TICKET");
+}
+
 TEST(SessionSuspend, ATransportKnownLostSuspendsTheSession) {
     SessionLab lab(true);
     ASSERT_TRUE(lab.up());

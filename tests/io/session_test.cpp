@@ -149,6 +149,18 @@ TEST(Session, AWriteThatNeverCompletesIsGivenUpOnAfterClose) {
     EXPECT_EQ(lab.acceptor_events->closed, "the peer closed the connection");
 }
 
+TEST(Session, APeerThatFallsSilentIsGivenUpOn) {
+    Liveness liveness;
+    liveness.ping_interval = std::chrono::milliseconds(100);
+    liveness.dead_after = std::chrono::milliseconds(1000);
+    SessionLab lab(false, liveness);
+    ASSERT_TRUE(lab.up());
+    lab.wire->faults(End::b).stall_write = lab.wire->writes(End::b) + 1;  // its PONGs never leave
+    ASSERT_TRUE(lab.run([&] { return lab.initiator->closed(); }));
+    EXPECT_TRUE(has(lab.initiator_events->closed, "no sign of life from the peer"))
+        << lab.initiator_events->closed.value_or("");
+}
+
 TEST(Session, CloseIsIdempotentAndThePeerHearsWhy) {
     SessionLab lab;
     ASSERT_TRUE(lab.up());
