@@ -123,6 +123,18 @@ TEST(Dialer, ListeningOnAPortInUseFails) {
     }
 }
 
+TEST(Dialer, ListeningOnANameThatDoesNotResolveFails) {
+    asio::io_context ctx;
+    std::string name(70, 'x');
+    name += ".invalid";
+    try {
+        (void)listen_tcp(ctx.get_executor(), HostPort{name, 0});
+        ADD_FAILURE() << "listening on " << name;
+    } catch (const boost::system::system_error& e) {
+        EXPECT_EQ(std::string(e.what()).rfind("resolving " + name, 0), 0u) << e.what();
+    }
+}
+
 TEST(Dialer, OnlyABrokenListeningSocketEndsAnAcceptLoop) {
     EXPECT_TRUE(listener_broken(asio::error::bad_descriptor));
     EXPECT_TRUE(listener_broken(asio::error::invalid_argument));

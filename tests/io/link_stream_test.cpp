@@ -158,6 +158,13 @@ struct OverMemory {
     std::unique_ptr<ByteStream> sender = make_link_stream(std::move(pair.a), keys(true));
     std::unique_ptr<ByteStream> receiver = make_link_stream(std::move(pair.b), keys(false));
 
+    // A receiver whose peer writes raw bytes, not records.
+    test::MemoryStreamPair raw = test::make_memory_stream_pair(ctx.get_executor());
+    std::unique_ptr<ByteStream> raw_receiver = make_link_stream(std::move(raw.b), keys(false));
+    void put_raw(const Bytes& wire) {
+        EXPECT_EQ(test::run_task(ctx, [&]() -> awaitable<void> { co_await raw.a->write_all(wire); }), "");
+    }
+
     std::string send(const Bytes& data, bool then_shutdown) {
         return test::run_task(ctx, [&]() -> awaitable<void> {
             co_await sender->write_all(data);
@@ -212,12 +219,32 @@ TEST(LinkStream, AFailedReadIsThrown) {
 
 TEST(LinkStream, ARecordLengthAboveTheLimitEndsTheLinkOverAnyTransport) {
     OverMemory m;
-    auto raw = test::make_memory_stream_pair(m.ctx.get_executor());
-    auto receiver = make_link_stream(std::move(raw.b), keys(false));
     const Bytes wire = {0x7f, 0xff, 0xff, 0xff, 0};
-    EXPECT_EQ(test::run_task(m.ctx, [&]() -> awaitable<void> { co_await raw.a->write_all(wire); }), "");
+    m.put_raw(wire);
     Bytes got;
-    EXPECT_EQ(read_all(m.ctx, *receiver, got, 65536), "link: a record is larger than allowed");
+    EXPECT_EQ(read_all(m.ctx, *m.raw_receiver, got, 65536), "link: a record is larger than allowed");
+}
+
+TEST(LinkStream, ARecordLengthBelowATagIsMalformed) {
+    OverMemory m;
+    const Bytes wire = {0x00, 0x05, 1, 2, 3, 4, 5};
+    m.put_raw(wire);
+    Bytes got;
+    EXPECT_EQ(read_all(m.ctx, *m.raw_receiver, got, 65536), "link: a record is malformed");
+}
+
+TEST(LinkStream, AfterAFailedRecordNothingMoreIsOpened) {
+    OverMemory m;
+    Bytes altered = sealed(pattern(10));
+    altered[5] ^= 1;
+    m.put_raw(altered);
+    Bytes got;
+    EXPECT_EQ(read_all(m.ctx, *m.raw_receiver, got, 65536),
+              "link: a record failed authentication (altered or injected on the way)");
+    const Bytes next = {0x00, 0x10};
+    m.put_raw(next);
+    EXPECT_EQ(read_all(m.ctx, *m.raw_receiver, got, 65536), "link: the link is closed after an earlier error");
+    EXPECT_TRUE(got.empty());
 }
 
 TEST(LinkStream, CloseAndResetReachTheTransport) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "io/relay_dial.hpp"
 #include "io/resume.hpp"
 #include "io/spawn.hpp"
 #include "tests/support/run_until.hpp"
@@ -15,7 +16,7 @@ namespace burrow::io::test {
 namespace {
 
 // How the relay answers the Nth RESUME.
-enum class Answer { resumed, refused, hang_up };
+enum class Answer { resumed, refused, hang_up, garbage, other_key };
 
 // The relay's end of a re-dialled transport: reads RESUME, answers.
 awaitable<void> relay_side(SessionLab& lab, std::unique_ptr<ByteStream> transport, Answer answer) {
@@ -23,7 +24,13 @@ awaitable<void> relay_side(SessionLab& lab, std::unique_ptr<ByteStream> transpor
     if (!opening.resume) throw std::runtime_error("no RESUME");
     if (opening.resume->ticket != lab_ticket()) throw std::runtime_error("another ticket");
     switch (answer) {
-        case Answer::hang_up: transport->close(); co_return;
+        case Answer::hang_up:
+        case Answer::other_key: transport->close(); co_return;
+        case Answer::garbage: {
+            const Bytes unknown_frame = {0x7f, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            co_await transport->write_all(unknown_frame);
+            co_return;
+        }
         case Answer::refused: {
             const auto refusal = proto::encode_resume_refusal(proto::Errc::session_closed, "no such session");
             co_await transport->write_all(refusal);
@@ -53,6 +60,7 @@ struct Relay {
             if (dials < reachable_at) throw std::runtime_error("relay unreachable");
             const auto nth = static_cast<std::size_t>(dials - reachable_at);
             const Answer answer = answers.at(std::min(nth, answers.size() - 1));
+            if (answer == Answer::other_key) throw RelayKeyRefused("RELAY KEY CHANGED");
             auto link = make_memory_stream_pair(lab.ctx.get_executor());
             spawn(lab.ctx.get_executor(), relay_side(lab, std::move(link.b), answer), "relay side",
                   [](const std::string& what) { ADD_FAILURE() << "relay side: " << what; });
@@ -102,6 +110,23 @@ TEST(Resume, ARefusalClosesTheSessionWithTheRelaysReason) {
     EXPECT_TRUE(lab.initiator->closed());
     EXPECT_EQ(lab.initiator_events->closed, "the relay cannot resume the session: no such session");
     EXPECT_EQ(lab.stream.near->session_closed, lab.initiator_events->closed);
+}
+
+TEST(Resume, AMalformedAnswerIsTriedAgain) {
+    Suspended lab;
+    Relay relay{lab, 1, {Answer::garbage, Answer::resumed}};
+    EXPECT_EQ(run_task(lab.ctx, reattach(lab.initiator, relay.redial())), "");
+    EXPECT_EQ(relay.dials, 2);
+    EXPECT_FALSE(lab.initiator->suspended());
+    EXPECT_FALSE(lab.initiator->closed());
+}
+
+TEST(Resume, ARelayWithAnotherKeyClosesTheSession) {
+    Suspended lab;
+    Relay relay{lab, 1, {Answer::other_key}};
+    EXPECT_EQ(run_task(lab.ctx, reattach(lab.initiator, relay.redial())), "");
+    EXPECT_EQ(relay.dials, 1);
+    EXPECT_EQ(lab.initiator_events->closed, "the relay now presents another key");
 }
 
 TEST(Resume, ReattachGivesUpWhenTheSessionClosesMeanwhile) {

@@ -74,6 +74,27 @@ TEST(SessionSuspend, AFailedWriteSuspendsInsteadOfClosing) {
     EXPECT_EQ(far->data, up);
 }
 
+TEST(SessionSuspend, AFailedReplaySuspendsAgainAndTheNextTransportReplaysIt) {
+    SessionLab lab(true);
+    ASSERT_TRUE(lab.up());
+    const auto [id, near, far] = lab.open("lab/replay");
+    ASSERT_TRUE(lab.run([&] { return lab.wire->in_flight(End::a) == 0; }));
+    lab.wire->faults(End::a).cut_after = lab.wire->written(End::a) + 5;  // the frame is cut short
+    const Bytes up = to_bytes("replayed on the third transport");
+    SessionLab::send(*lab.initiator, id, up);
+    ASSERT_TRUE(lab.run([&] { return both_suspended(lab); }));
+    auto second = make_memory_stream_pair(lab.ctx.get_executor());
+    second.wire->faults(End::a).fail_write = 1;  // the replay's write
+    lab.wire = second.wire;
+    ASSERT_TRUE(lab.initiator->resume(std::move(second.a), lab.acceptor->received_total()));
+    ASSERT_TRUE(lab.acceptor->resume(std::move(second.b), lab.initiator->received_total()));
+    ASSERT_TRUE(lab.run([&] { return lab.initiator_events->suspended.size() == 2 && both_suspended(lab); }));
+    EXPECT_TRUE(far->data.empty());
+    ASSERT_TRUE(lab.resume_both());
+    ASSERT_TRUE(lab.run([&] { return far->data.size() >= up.size(); }));
+    EXPECT_EQ(far->data, up);
+}
+
 TEST(SessionSuspend, AFailedReadSuspendsToo) {
     SessionLab lab(true);
     ASSERT_TRUE(lab.up());
