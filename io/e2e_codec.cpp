@@ -40,7 +40,9 @@ public:
                (rest > crypto::RecordSealer::kOverhead ? rest - crypto::RecordSealer::kOverhead : 0);
     }
 
+    // Before the handshake is done nothing may leave: not plaintext, not an end.
     std::error_code encode(std::span<const std::uint8_t> plain, std::vector<std::uint8_t>& out) override {
+        if (!hs_.done()) return crypto::E2eErrc::closed;
         if (!sealer_) {
             out.insert(out.end(), plain.begin(), plain.end());
             return {};
@@ -49,6 +51,7 @@ public:
     }
 
     std::error_code finish(std::vector<std::uint8_t>& out) override {
+        if (!hs_.done()) return crypto::E2eErrc::closed;
         if (!sealer_) return {};
         return sealer_->seal_close(out);
     }

@@ -39,62 +39,19 @@ std::vector<std::uint8_t>& plain_scratch() {
 
 class LinkByteStream final : public ByteStream {
 public:
-    LinkByteStream(std::unique_ptr<TcpByteStream> tcp, crypto::LinkKeys keys)
-        : tcp_(std::move(tcp)), sealer_(std::move(keys.sealer)), opener_(std::move(keys.opener)) {}
+    LinkByteStream(std::unique_ptr<ByteStream> transport, crypto::LinkKeys keys)
+        : transport_(std::move(transport)), sealer_(std::move(keys.sealer)), opener_(std::move(keys.opener)) {}
 
     std::optional<std::size_t> try_read(std::span<std::uint8_t> buf) override {
         if (!pending_.empty()) return take_pending(buf);
         if (at_eof_) return 0;
-        if (buf.size() >= opener_.held() + kDirectBelow) return read_direct(buf);
-        auto& plain = plain_scratch();
         for (;;) {
+            // Records open straight into a caller buffer with room for all a read
+            // can hold; into a scratch one otherwise, the rest kept for later.
+            const bool direct = buf.size() >= opener_.held() + kDirectBelow;
             const auto wire = wire_scratch();
-            const auto got = tcp_->try_read(wire.first(std::min(wire.size(), buf.size())));
-            if (!got) return std::nullopt;
-            if (*got == 0) {
-                at_eof_ = true;
-                if (opener_.mid_record()) throw std::runtime_error("link: the connection ended in the middle of a record");
-                return 0;
-            }
-            plain.clear();
-            if (auto ec = opener_.open(wire.first(*got), plain)) fail(ec);
-            if (opener_.peer_closed()) at_eof_ = true;
-            if (plain.empty()) {
-                if (at_eof_) return 0;
-                continue;  // only part of a record so far
-            }
-            const std::size_t n = std::min(plain.size(), buf.size());
-            std::memcpy(buf.data(), plain.data(), n);
-            pending_.assign(plain.begin() + static_cast<std::ptrdiff_t>(n), plain.end());
-            return n;
-        }
-    }
-
-    awaitable<void> wait_readable() override { co_await tcp_->wait_readable(); }
-
-    awaitable<void> write_all(std::span<const std::uint8_t> bytes) override {
-        if (bytes.empty()) co_return;
-        const std::size_t n = crypto::RecordSealer::sealed_size(bytes.size());
-        const auto out = std::make_unique_for_overwrite<std::uint8_t[]>(n);
-        const std::span<std::uint8_t> sealed(out.get(), n);
-        if (auto ec = sealer_.seal(bytes, sealed)) fail(ec);
-        co_await tcp_->write_all(sealed);
-    }
-
-    void shutdown_send() noexcept override { tcp_->shutdown_send(); }
-    void close() noexcept override { tcp_->close(); }
-    void reset() noexcept override { tcp_->reset(); }
-    std::string describe() const override { return tcp_->describe(); }
-
-private:
-    // A caller buffer this much larger than the partial record held takes the
-    // plaintext of a read at once: records open straight into it.
-    static constexpr std::size_t kDirectBelow = 4096;
-
-    std::optional<std::size_t> read_direct(std::span<std::uint8_t> buf) {
-        for (;;) {
-            const auto wire = wire_scratch();
-            const auto got = tcp_->try_read(wire.first(std::min(wire.size(), buf.size() - opener_.held())));
+            const std::size_t room = direct ? buf.size() - opener_.held() : buf.size();
+            const auto got = transport_->try_read(wire.first(std::min(wire.size(), room)));
             if (!got) return std::nullopt;
             if (*got == 0) {
                 at_eof_ = true;
@@ -102,12 +59,42 @@ private:
                 return 0;
             }
             std::size_t n = 0;
-            if (auto ec = opener_.open(wire.first(*got), buf, n)) fail(ec);
+            if (direct) {
+                if (auto ec = opener_.open(wire.first(*got), buf, n)) fail(ec);
+            } else {
+                auto& plain = plain_scratch();
+                plain.clear();
+                if (auto ec = opener_.open(wire.first(*got), plain)) fail(ec);
+                n = std::min(plain.size(), buf.size());
+                std::memcpy(buf.data(), plain.data(), n);
+                pending_.assign(plain.begin() + static_cast<std::ptrdiff_t>(n), plain.end());
+            }
             if (opener_.peer_closed()) at_eof_ = true;
             if (n > 0 || at_eof_) return n;
             // only part of a record so far
         }
     }
+
+    awaitable<void> wait_readable() override { co_await transport_->wait_readable(); }
+
+    awaitable<void> write_all(std::span<const std::uint8_t> bytes) override {
+        if (bytes.empty()) co_return;
+        const std::size_t n = crypto::RecordSealer::sealed_size(bytes.size());
+        const auto out = std::make_unique_for_overwrite<std::uint8_t[]>(n);
+        const std::span<std::uint8_t> sealed(out.get(), n);
+        if (auto ec = sealer_.seal(bytes, sealed)) fail(ec);
+        co_await transport_->write_all(sealed);
+    }
+
+    void shutdown_send() noexcept override { transport_->shutdown_send(); }
+    void close() noexcept override { transport_->close(); }
+    void reset() noexcept override { transport_->reset(); }
+    std::string describe() const override { return transport_->describe(); }
+
+private:
+    // How much more room than the partial record held a caller buffer needs
+    // for records to open straight into it.
+    static constexpr std::size_t kDirectBelow = 4096;
 
     std::size_t take_pending(std::span<std::uint8_t> buf) {
         const std::size_t n = std::min(pending_.size() - pending_at_, buf.size());
@@ -120,7 +107,7 @@ private:
         return n;
     }
 
-    std::unique_ptr<TcpByteStream> tcp_;
+    std::unique_ptr<ByteStream> transport_;
     crypto::RecordSealer sealer_;
     crypto::RecordOpener opener_;
     std::vector<std::uint8_t> pending_;  // plaintext the caller had no room for
@@ -130,8 +117,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<ByteStream> make_link_stream(std::unique_ptr<TcpByteStream> tcp, crypto::LinkKeys keys) {
-    return std::make_unique<LinkByteStream>(std::move(tcp), std::move(keys));
+std::unique_ptr<ByteStream> make_link_stream(std::unique_ptr<ByteStream> transport, crypto::LinkKeys keys) {
+    return std::make_unique<LinkByteStream>(std::move(transport), std::move(keys));
 }
 
 }  // namespace burrow::io

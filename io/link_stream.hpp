@@ -1,6 +1,6 @@
 #pragma once
 // A session's connection to the relay once the TLS handshake is done: burrow
-// records (crypto/record.hpp) over TCP, keyed from the TLS exporter
+// records (crypto/record.hpp) over TCP (or any ByteStream), keyed from the TLS exporter
 // (crypto/link_keys.hpp, docs/PROTOCOL.md §1.3). Holds no buffer while idle:
 // it reads into a per-thread buffer and keeps only a partial record or
 // plaintext the caller had no room for.
@@ -11,6 +11,6 @@
 
 namespace burrow::io {
 
-std::unique_ptr<ByteStream> make_link_stream(std::unique_ptr<TcpByteStream> tcp, crypto::LinkKeys keys);
+std::unique_ptr<ByteStream> make_link_stream(std::unique_ptr<ByteStream> transport, crypto::LinkKeys keys);
 
 }  // namespace burrow::io

@@ -20,6 +20,7 @@ public:
     virtual bool can_encode() const = 0;
     // The most plaintext whose encoding fits in `room` stream bytes.
     virtual std::size_t plain_fits(std::size_t room) const = 0;
+    // Before can_encode(), encode() and finish() fail and append nothing.
     virtual std::error_code encode(std::span<const std::uint8_t> plain, std::vector<std::uint8_t>& out) = 0;
     // Appends what ends this side's direction (sent before FIN).
     virtual std::error_code finish(std::vector<std::uint8_t>& out) = 0;

@@ -1,5 +1,6 @@
-// io::make_link_stream over a real loopback TCP connection: what arrives, and
-// how altered or cut-short bytes end the link.
+// io::make_link_stream over a real loopback TCP connection and over the
+// in-memory pair: what arrives, and how altered, cut-short or failed bytes
+// end the link.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -8,6 +9,9 @@
 
 #include "io/link_stream.hpp"
 #include "io/spawn.hpp"
+#include "tests/support/loopback.hpp"
+#include "tests/support/memory_stream.hpp"
+#include "tests/support/run_until.hpp"
 
 namespace burrow::io {
 namespace {
@@ -45,13 +49,9 @@ Bytes pattern(std::size_t n) {
 
 struct Connected {
     asio::io_context ctx;
-    tcp::socket a{ctx};
-    tcp::socket b{ctx};
-    Connected() {
-        tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-        a.connect(acceptor.local_endpoint());
-        acceptor.accept(b);
-    }
+    test::LoopbackPair pair = test::loopback_pair(ctx);
+    tcp::socket& a = pair.client;
+    tcp::socket& b = pair.server;
 };
 
 // Reads `link` to its end with a buffer of `chunk` bytes; "" or the error that ended it.
@@ -76,6 +76,7 @@ std::string read_all(asio::io_context& ctx, ByteStream& link, Bytes& got, std::s
                 error = ex.what();
             }
         });
+    ctx.restart();  // an io_context stops when it runs out of work
     ctx.run_for(std::chrono::seconds(10));
     return error;
 }
@@ -148,6 +149,111 @@ TEST(LinkStream, ARecordAboveTheLimitEndsTheLink) {
     auto receiver = make_link_stream(std::make_unique<TcpByteStream>(std::move(c.b)), keys(false));
     Bytes got;
     EXPECT_EQ(read_all(c.ctx, *receiver, got, 65536), "link: a record is larger than allowed");
+}
+
+struct OverMemory {
+    asio::io_context ctx;
+    test::MemoryStreamPair pair = test::make_memory_stream_pair(ctx.get_executor());
+    test::MemoryWire& wire = *pair.wire;
+    std::unique_ptr<ByteStream> sender = make_link_stream(std::move(pair.a), keys(true));
+    std::unique_ptr<ByteStream> receiver = make_link_stream(std::move(pair.b), keys(false));
+
+    // A receiver whose peer writes raw bytes, not records.
+    test::MemoryStreamPair raw = test::make_memory_stream_pair(ctx.get_executor());
+    std::unique_ptr<ByteStream> raw_receiver = make_link_stream(std::move(raw.b), keys(false));
+    void put_raw(const Bytes& wire) {
+        EXPECT_EQ(test::run_task(ctx, [&]() -> awaitable<void> { co_await raw.a->write_all(wire); }), "");
+    }
+
+    std::string send(const Bytes& data, bool then_shutdown) {
+        return test::run_task(ctx, [&]() -> awaitable<void> {
+            co_await sender->write_all(data);
+            if (then_shutdown) sender->shutdown_send();
+        });
+    }
+};
+
+TEST(LinkStream, RecordsHandedOverOneByteAtATimeArriveWhole) {
+    OverMemory m;
+    m.wire.faults(test::End::b).one_byte_reads = true;
+    const Bytes data = pattern(40 * 1024);
+    EXPECT_EQ(m.send(data, true), "");
+    Bytes got;
+    EXPECT_EQ(read_all(m.ctx, *m.receiver, got, 4096), "");
+    EXPECT_EQ(got, data);
+}
+
+TEST(LinkStream, AResetInsideARecordIsAnError) {
+    OverMemory m;
+    m.wire.faults(test::End::a).cut_after = 30;
+    m.wire.faults(test::End::a).cut_resets = true;
+    EXPECT_NE(m.send(pattern(100), false).find("Connection reset"), std::string::npos);
+    Bytes got;
+    EXPECT_NE(read_all(m.ctx, *m.receiver, got, 65536).find("Connection reset"), std::string::npos);
+    EXPECT_TRUE(got.empty());
+}
+
+TEST(LinkStream, APeerThatClosesInsideARecordIsAnError) {
+    OverMemory m;
+    m.wire.faults(test::End::a).cut_after = 30;
+    EXPECT_NE(m.send(pattern(100), false), "");
+    Bytes got;
+    EXPECT_EQ(read_all(m.ctx, *m.receiver, got, 65536), "link: the connection ended in the middle of a record");
+    EXPECT_TRUE(got.empty());
+}
+
+TEST(LinkStream, AFailedWriteIsThrownAndNothingReachesThePeer) {
+    OverMemory m;
+    m.wire.faults(test::End::a).fail_write = 1;
+    EXPECT_NE(m.send(pattern(100), false).find("injected write failure"), std::string::npos);
+    EXPECT_EQ(m.wire.in_flight(test::End::a), 0u);
+}
+
+TEST(LinkStream, AFailedReadIsThrown) {
+    OverMemory m;
+    m.wire.faults(test::End::b).fail_read = 1;
+    EXPECT_EQ(m.send(pattern(100), true), "");
+    Bytes got;
+    EXPECT_NE(read_all(m.ctx, *m.receiver, got, 65536).find("injected read failure"), std::string::npos);
+}
+
+TEST(LinkStream, ARecordLengthAboveTheLimitEndsTheLinkOverAnyTransport) {
+    OverMemory m;
+    const Bytes wire = {0x7f, 0xff, 0xff, 0xff, 0};
+    m.put_raw(wire);
+    Bytes got;
+    EXPECT_EQ(read_all(m.ctx, *m.raw_receiver, got, 65536), "link: a record is larger than allowed");
+}
+
+TEST(LinkStream, ARecordLengthBelowATagIsMalformed) {
+    OverMemory m;
+    const Bytes wire = {0x00, 0x05, 1, 2, 3, 4, 5};
+    m.put_raw(wire);
+    Bytes got;
+    EXPECT_EQ(read_all(m.ctx, *m.raw_receiver, got, 65536), "link: a record is malformed");
+}
+
+TEST(LinkStream, AfterAFailedRecordNothingMoreIsOpened) {
+    OverMemory m;
+    Bytes altered = sealed(pattern(10));
+    altered[5] ^= 1;
+    m.put_raw(altered);
+    Bytes got;
+    EXPECT_EQ(read_all(m.ctx, *m.raw_receiver, got, 65536),
+              "link: a record failed authentication (altered or injected on the way)");
+    const Bytes next = {0x00, 0x10};
+    m.put_raw(next);
+    EXPECT_EQ(read_all(m.ctx, *m.raw_receiver, got, 65536), "link: the link is closed after an earlier error");
+    EXPECT_TRUE(got.empty());
+}
+
+TEST(LinkStream, CloseAndResetReachTheTransport) {
+    OverMemory m;
+    m.sender->reset();
+    EXPECT_TRUE(m.wire.reset_by(test::End::a));
+    m.receiver->close();
+    EXPECT_TRUE(m.wire.closed(test::End::b));
+    EXPECT_EQ(m.receiver->describe(), "memory b");
 }
 
 }  // namespace
