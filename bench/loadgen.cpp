@@ -9,7 +9,8 @@
 //   loadgen bulk  PORT --bytes N --dir up|down [--streams K]
 //   loadgen ping  PORT [--count N] [--warmup W] [--size B] [--load up|down] [--load-port P]
 //                      [--load-settle S] [--max-seconds S]   (stops after S seconds, but not
-//                                                             before 100 measured round trips)
+//                                                             before 100 measured round trips,
+//                                                             or --min-count N)
 //                      [--load-priority idle|normal]   (the load's threads at both ends; default idle)
 //   loadgen setup PORT [--seconds S] [--threads T]
 //   loadgen idle  PORT[,PORT...] --count N   (holds N open streams until stdin closes)
@@ -367,7 +368,7 @@ double pct(std::vector<double>& v, double p) {
 }
 
 int cmd_ping(int port, int count, int warmup, std::uint32_t size, const std::string& load, int load_port,
-             double load_settle, double max_seconds, bool low_priority_load) {
+             double load_settle, double max_seconds, int min_count, bool low_priority_load) {
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> load_bytes{0};
     std::thread loader;
@@ -423,8 +424,9 @@ int cmd_ping(int port, int count, int warmup, std::uint32_t size, const std::str
         if (!write_all(fd, msg.data(), size) || !read_exact(fd, back.data(), size)) die("ping: connection lost");
         const double d = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
         if (i >= warmup) us.push_back(d);
-        // The time cap leaves at least 100 measured round trips.
-        if (max_seconds > 0 && i >= warmup + 100 && (i & 15) == 15 && secs_since(t_start) > max_seconds) break;
+        // The time cap leaves at least min_count (default 100) measured round trips.
+        if (max_seconds > 0 && i >= warmup + min_count && (i & 15) == 15 && secs_since(t_start) > max_seconds)
+            break;
     }
     const double elapsed = secs_since(t_start);
     const std::uint64_t moved = load_bytes - load_before;
@@ -556,7 +558,7 @@ void usage() {
                  "usage: loadgen serve PORT\n"
                  "       loadgen bulk PORT --bytes N --dir up|down [--streams K]\n"
                  "       loadgen ping PORT [--count N] [--warmup W] [--size B] [--load up|down] [--load-port P]\n"
-                 "                         [--load-settle S] [--max-seconds S] [--load-priority idle|normal]\n"
+                 "                         [--load-settle S] [--max-seconds S] [--min-count N] [--load-priority idle|normal]\n"
                  "       loadgen setup PORT [--seconds S] [--threads T]\n"
                  "       loadgen idle PORT[,PORT...] --count N\n");
     std::exit(2);
@@ -597,7 +599,7 @@ int main(int argc, char** argv) {
             return cmd_ping(port, std::stoi(a.get("count", "2000")), std::stoi(a.get("warmup", "200")),
                             static_cast<std::uint32_t>(std::stoul(a.get("size", "64"))), a.get("load", ""),
                             std::stoi(a.get("load-port", a.pos[1])), std::stod(a.get("load-settle", "0.3")), std::stod(a.get("max-seconds", "0")),
-                            a.get("load-priority", "idle") == "idle");
+                            std::stoi(a.get("min-count", "100")), a.get("load-priority", "idle") == "idle");
         if (cmd == "setup")
             return cmd_setup(port, std::stod(a.get("seconds", "1")), std::stoi(a.get("threads", "8")));
         if (cmd == "idle") {
