@@ -66,7 +66,7 @@ public:
                 plain.clear();
                 if (auto ec = opener_.open(wire.first(*got), plain)) fail(ec);
                 n = std::min(plain.size(), buf.size());
-                std::memcpy(buf.data(), plain.data(), n);
+                if (n > 0) std::memcpy(buf.data(), plain.data(), n);
                 pending_.assign(plain.begin() + static_cast<std::ptrdiff_t>(n), plain.end());
             }
             if (opener_.peer_closed()) at_eof_ = true;
