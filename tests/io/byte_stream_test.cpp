@@ -1,6 +1,14 @@
 // io::TcpByteStream on loopback TCP: half-close, and a peer that resets.
+// io::StdioByteStream over pipes, in a child whose stdin and stdout they are.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "io/byte_stream.hpp"
@@ -56,6 +64,105 @@ TEST(TcpByteStream, APeerResetIsAnErrorNotAnEnd) {
             if (co_await p.b->read_some(buf) == 0) co_return;
     });
     EXPECT_NE(failure.find("Connection reset"), std::string::npos) << failure;
+}
+
+// Runs `body` in a forked child whose stdin is `in` and stdout is `out`, with
+// SIGPIPE ignored; returns what `body` returned there, or what went wrong.
+std::string in_child_with_stdio(int in, int out, const std::function<std::string(asio::io_context&)>& body) {
+    int report[2];
+    if (::pipe(report) != 0) return "pipe failed";
+    const pid_t pid = ::fork();
+    if (pid < 0) return "fork failed";
+    if (pid == 0) {
+        ::signal(SIGPIPE, SIG_IGN);
+        ::close(report[0]);
+        if (::dup2(in, STDIN_FILENO) < 0 || ::dup2(out, STDOUT_FILENO) < 0) ::_exit(2);
+        std::string said;
+        try {
+            asio::io_context ctx;
+            said = body(ctx);
+        } catch (const std::exception& e) {
+            said = std::string("threw outside the stream: ") + e.what();
+        }
+        (void)!::write(report[1], said.data(), said.size());
+        ::_exit(0);
+    }
+    ::close(report[1]);
+    std::string said;
+    char buf[512];
+    for (ssize_t n; (n = ::read(report[0], buf, sizeof buf)) != 0;) {
+        if (n > 0) said.append(buf, static_cast<std::size_t>(n));
+        else if (errno != EINTR) break;
+    }
+    ::close(report[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "child failed: status " + std::to_string(status);
+    return said;
+}
+
+struct Pipe {
+    int read = -1;
+    int write = -1;
+    Pipe() {
+        int fds[2];
+        if (::pipe(fds) == 0) {
+            read = fds[0];
+            write = fds[1];
+        }
+    }
+    ~Pipe() {
+        close_read();
+        close_write();
+    }
+    void close_read() {
+        if (read >= 0) ::close(read);
+        read = -1;
+    }
+    void close_write() {
+        if (write >= 0) ::close(write);
+        write = -1;
+    }
+};
+
+TEST(StdioByteStream, ReadsWhatStdinHoldsThenZeroAtItsEnd) {
+    Pipe in, out;
+    ASSERT_EQ(::write(in.write, "hi", 2), 2);
+    in.close_write();
+    const std::string said = in_child_with_stdio(in.read, out.write, [](asio::io_context& ctx) {
+        StdioByteStream stdio(ctx.get_executor());
+        std::string got;
+        std::size_t last = 99;
+        const std::string failure = test::run_task(ctx, [&]() -> awaitable<void> {
+            Bytes buf(16);
+            for (;;) {
+                last = co_await stdio.read_some(buf);
+                if (last == 0) break;
+                got.append(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(last));
+            }
+        });
+        return failure.empty() ? got + "|" + std::to_string(last) : "failed: " + failure;
+    });
+    EXPECT_EQ(said, "hi|0");
+}
+
+TEST(StdioByteStream, AWriteToAClosedStdoutThrowsBrokenPipe) {
+    Pipe in, out;
+    out.close_read();
+    const std::string said = in_child_with_stdio(in.read, out.write, [](asio::io_context& ctx) {
+        StdioByteStream stdio(ctx.get_executor());
+        std::string caught = "nothing thrown";
+        const std::string failure = test::run_task(ctx, [&]() -> awaitable<void> {
+            const Bytes data = {'x', 'y'};
+            try {
+                co_await stdio.write_all(data);
+            } catch (const boost::system::system_error& e) {
+                caught = e.code() == boost::system::errc::broken_pipe ? "EPIPE" : e.what();
+            }
+        });
+        return failure.empty() ? caught : "failed: " + failure;
+    });
+    EXPECT_EQ(said, "EPIPE");
 }
 
 }  // namespace
