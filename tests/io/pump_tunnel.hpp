@@ -21,6 +21,7 @@
 #include "io/e2e_codec.hpp"
 #include "io/session.hpp"
 #include "io/stream_pump.hpp"
+#include "tests/support/memory_stream.hpp"
 
 namespace burrow::io::test {
 
@@ -135,6 +136,7 @@ struct TunnelSetup {
     LateDial* late = nullptr;            // set: the endpoint pump connects the service after the handshake
     bool endpoint_rejects = false;       // the endpoint rejects the stream (unknown_service)
     bool client_refuses = false;         // the client's codec factory refuses the endpoint
+    bool program_in_memory = false;      // the client pump's local side is end a of Tunnel::program_memory
 };
 
 // program <-> client pump <-> client session <-> endpoint session <-> endpoint pump <-> service
@@ -155,6 +157,7 @@ struct Tunnel {
     std::optional<StreamPump::Phase> endpoint_phase_at_start;  // right after start()
     std::optional<PumpError> client_done;                      // what each pump's done_ got
     std::optional<PumpError> endpoint_done;
+    std::optional<MemoryStreamPair> program_memory;  // with TunnelSetup::program_in_memory: end b is the program's
 
     explicit Tunnel(TunnelSetup setup = {}) : program(ctx), service(ctx) {
         LateDial* late = setup.late;
@@ -166,6 +169,7 @@ struct Tunnel {
         // Room for what the client pump writes before the program reads it.
         to_program.b.set_option(asio::socket_base::send_buffer_size(setup.client_send_buffer));
         client_local_fd = to_program.b.native_handle();
+        if (setup.program_in_memory) program_memory = make_memory_stream_pair(ctx.get_executor());
 
         auto client_side = std::make_shared<ClientSide>();
         auto endpoint_side = std::make_shared<EndpointSide>();
@@ -182,8 +186,12 @@ struct Tunnel {
                 return;
             }
             const crypto::Identity* me = late && late->wrong_client_key ? &other_id : &client_id;
-            client_pump = std::make_shared<StreamPump>(s.shared_from_this(), id,
-                                                       std::make_unique<TcpByteStream>(std::move(*program_end)),
+            std::unique_ptr<ByteStream> local;
+            if (program_memory)
+                local = std::move(program_memory->a);
+            else
+                local = std::make_unique<TcpByteStream>(std::move(*program_end));
+            client_pump = std::make_shared<StreamPump>(s.shared_from_this(), id, std::move(local),
                                                        [this](const PumpError& e) { client_done = e; });
             client_pump->set_codec_factory(
                 [this, me, refuses](const std::optional<proto::PeerKey>&,

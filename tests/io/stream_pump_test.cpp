@@ -57,6 +57,23 @@ TEST(StreamPump, ASessionThatEndsIsAResetForBothEnds) {
     EXPECT_EQ(t.endpoint_pump->download_state(), HalfState::cut);
 }
 
+TEST(StreamPump, AProgramConnectionThatFailsAWriteIsAResetForTheService) {
+    TunnelSetup setup;
+    setup.program_in_memory = true;
+    Tunnel t(setup);
+    t.program_memory->wire->faults(End::a).fail_write = 1;
+    ASSERT_TRUE(t.service.write(pattern(1000)));
+    ASSERT_TRUE(t.run_until([&] { return t.service.read() && t.client_done && t.endpoint_done; }));
+    EXPECT_EQ(t.service.end, "reset");
+    EXPECT_EQ(t.client_done->code, PumpErrc::local_failed) << t.client_done->message();
+    EXPECT_TRUE(t.client_done->detail.starts_with("memory stream: injected write failure")) << t.client_done->detail;
+    EXPECT_EQ(t.client_pump->download_state(), HalfState::cut);
+    EXPECT_TRUE(t.program_memory->wire->reset_by(End::a)) << "the program's connection is reset, not ended";
+    EXPECT_EQ(t.program_memory->wire->written(End::a), 0u);
+    EXPECT_EQ(t.endpoint_done->code, PumpErrc::reset_by_peer) << t.endpoint_done->message();
+    EXPECT_EQ(t.endpoint_done->message(), "stream reset by peer: " + t.client_done->message());
+}
+
 TEST(StreamPump, AWholeDirectionKeepsItsCleanEndThroughALaterReset) {
     // The program reads nothing until the stream is over, through a small
     // receive buffer: most of the service's bytes still wait in the client
