@@ -23,6 +23,7 @@
 
 #include "crypto/tls_identity.hpp"
 #include "io/tls_stream.hpp"
+#include "tests/support/log_capture.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/run_until.hpp"
 
@@ -393,6 +394,42 @@ TEST(TlsStream, AServerStoppedAsBusyAfterItsFlightClosesWithoutTheAlert) {
     ASSERT_FALSE(got.empty());
     EXPECT_EQ(got[0], 22) << "the server's flight starts with a handshake record";
     EXPECT_EQ(std::search(got.begin(), got.end(), std::begin(kBusyAlert), std::end(kBusyAlert)), got.end());
+}
+
+TEST(TlsStream, APeerThatResetsMidHandshakeIsASocketError) {
+    Loopback l;
+    TlsContext tls(crypto::Identity::generate(), false);
+    std::string failure = "(did not finish)";
+    asio::co_spawn(
+        l.ctx, [&]() -> awaitable<void> { (void)co_await tls_handshake(tls, std::move(l.client), 10s); },
+        [&](std::exception_ptr e) {
+            failure.clear();
+            try {
+                if (e) std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                failure = ex.what();
+            }
+        });
+    ASSERT_TRUE(test::run_until(l.ctx, [&] { return l.server.available() > 0; })) << "no ClientHello";
+    l.server.set_option(asio::socket_base::linger(true, 0));
+    l.server.close();
+    ASSERT_TRUE(test::run_until(l.ctx, [&] { return failure != "(did not finish)"; }));
+    EXPECT_EQ(failure, "Connection reset by peer");
+}
+
+TEST(TlsStream, ACongestionControlTheKernelRefusesIsSaidAndTheHandshakeGoesOn) {
+    testing::LogCapture log;
+    Loopback l;
+    StoppableServer server(l.ctx, l.server);
+    TlsContext tls(crypto::Identity::generate(), false, "no-such-congestion-control");
+    const Outcome out = handshake(l.ctx, tls, std::move(l.client));
+    EXPECT_EQ(out.failure, "");
+    EXPECT_TRUE(out.result.stream);
+    ASSERT_TRUE(test::run_until(l.ctx, [&] { return server.failed.has_value(); }));
+    EXPECT_FALSE(*server.failed);
+    EXPECT_NE(log.text().find("warning tcp_congestion = \"no-such-congestion-control\": the kernel refused it"),
+              std::string::npos)
+        << log.text();
 }
 
 }  // namespace
