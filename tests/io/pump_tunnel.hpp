@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,9 @@ struct LateDial {
     bool client_speaks = true;      // false: the client opens the stream and never sends msg1
     bool wrong_client_key = false;  // the client holds another key than the one the endpoint was told
     bool fails = false;             // the dial fails
+    bool throws = false;            // the dial throws instead of saying it failed
+    bool hold = false;              // the dial waits until the test cancels `holding`
+    asio::steady_timer* holding = nullptr;
     int dials = 0;
 };
 
@@ -224,6 +228,15 @@ struct Tunnel {
                 endpoint_pump->dial_local_after_handshake(
                     [service_end, late]() -> awaitable<StreamPump::Dialed> {
                         ++late->dials;
+                        if (late->throws) throw std::runtime_error("resolving the service: it broke");
+                        if (late->hold) {
+                            asio::steady_timer held(co_await asio::this_coro::executor,
+                                                    asio::steady_timer::time_point::max());
+                            late->holding = &held;
+                            error_code ignored;
+                            co_await held.async_wait(redirect_error(use_awaitable, ignored));
+                            late->holding = nullptr;
+                        }
                         StreamPump::Dialed dialed;
                         if (late->fails) {
                             dialed.cause = std::make_error_code(std::errc::connection_refused);
