@@ -29,10 +29,10 @@ protected:
     }
 
     // One request over the socket at `path`; rethrows what control_request threw.
-    ControlReply ask(const std::string& request, const std::string& path = {}) {
+    ControlReply ask(const std::string& request, const std::string& path = {}, std::chrono::milliseconds timeout = 5s) {
         std::exception_ptr failure;
         std::optional<ControlReply> reply;
-        asio::co_spawn(ctx_, control_request(path.empty() ? path_ : path, request, 5s),
+        asio::co_spawn(ctx_, control_request(path.empty() ? path_ : path, request, timeout),
                        [&](std::exception_ptr e, ControlReply r) {
                            failure = e;
                            if (!e) reply = std::move(r);
@@ -46,9 +46,10 @@ protected:
     }
 
     // What ask() threw, or "" if it got an answer.
-    std::string ask_failure(const std::string& request) {
+    std::string ask_failure(const std::string& request, const std::string& path = {},
+                            std::chrono::milliseconds timeout = 5s) {
         try {
-            ask(request);
+            ask(request, path, timeout);
         } catch (const std::exception& e) {
             return e.what();
         }
@@ -165,6 +166,17 @@ TEST_F(ControlSocket, AServerThatClosesWithoutAnAnswerIsAnError) {
 TEST_F(ControlSocket, AnAnswerThatIsNeitherOkNorErrorIsAnError) {
     fake_server("maybe later\n");
     EXPECT_EQ(ask_failure("reload"), "control socket " + path_ + ": unexpected answer 'maybe later'");
+}
+
+TEST_F(ControlSocket, AServerThatNeverAnswersRunsIntoTheDeadline) {
+    asio::local::stream_protocol::acceptor never_accepts(ctx_, asio::local::stream_protocol::endpoint(path_));
+    EXPECT_EQ(ask_failure("reload", path_, 1s), "control socket " + path_ + ": no answer within 1 s");
+}
+
+TEST_F(ControlSocket, ARequestToAPathTooLongFailsBeforeConnecting) {
+    const std::string path = dir_ + "/" + std::string(120, 'a');
+    EXPECT_EQ(ask_failure("reload", path),
+              "control socket " + path + ": path too long for a Unix socket (107 bytes at most)");
 }
 
 }  // namespace
