@@ -44,7 +44,8 @@ TEST(LanInterfaces, ListsOnlyUpInterfacesWithAMacAndNeverLoopback) {
         EXPECT_NE(itf.mac, (std::array<std::uint8_t, 6>{})) << "listed without a MAC";
         EXPECT_LE(itf.prefix, 32);
         bool found = false;
-        for (const auto& [address, prefix] : candidates) found = found || (address == itf.address && prefix == itf.prefix);
+        for (const auto& [address, prefix] : candidates)
+            found = found || (address == itf.address && prefix == itf.prefix);
         EXPECT_TRUE(found) << "not an up, non-loopback IPv4 interface";
     }
 }

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "crypto/tls_identity.hpp"
@@ -186,7 +187,10 @@ struct StoppableServer {
 
     StoppableServer(asio::io_context& ctx, tcp::socket& socket) {
         asio::co_spawn(
-            ctx, [this, &socket]() -> awaitable<void> { (void)co_await tls_handshake(tls, std::move(socket), 10s, &stop); },
+            ctx,
+            [this, &socket]() -> awaitable<void> {
+                (void)co_await tls_handshake(tls, std::move(socket), 10s, &stop);
+            },
             [this](std::exception_ptr e) { failed = static_cast<bool>(e); });
     }
     // Ends the handshake as busy; true if tls_handshake then threw.
@@ -264,6 +268,19 @@ TEST(TlsStream, APeerThatAnswersWithoutTlsIsNamed) {
               "");
     EXPECT_TRUE(not_burrow);
     EXPECT_NE(what.find("ssh server"), std::string::npos) << what;
+}
+
+TEST(TlsStream, APeerThatAnswersInHttpOrAnythingElseIsNamed) {
+    using Case = std::pair<std::string, std::string>;  // what the peer sends first, what the client says of it
+    const Case cases[] = {{"HTTP/1.1 400 Bad Request\r\n\r\n", "it answered in plain HTTP \u2014 is it a web server?"},
+                          {"220 mail ESMTP\r\n", "it answered without TLS"}};
+    for (const auto& [banner, said] : cases) {
+        Loopback l;
+        asio::write(l.server, asio::buffer(banner));
+        const Outcome out = burrow_side(l, false);
+        EXPECT_TRUE(out.not_burrow) << banner;
+        EXPECT_EQ(out.failure, said);
+    }
 }
 
 TEST(TlsStream, ASilentPeerRunsIntoTheDeadline) {
