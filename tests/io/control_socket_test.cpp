@@ -29,10 +29,10 @@ protected:
     }
 
     // One request over the socket at `path`; rethrows what control_request threw.
-    ControlReply ask(const std::string& request, const std::string& path = {}) {
+    ControlReply ask(const std::string& request, const std::string& path = {}, std::chrono::milliseconds timeout = 5s) {
         std::exception_ptr failure;
         std::optional<ControlReply> reply;
-        asio::co_spawn(ctx_, control_request(path.empty() ? path_ : path, request, 5s),
+        asio::co_spawn(ctx_, control_request(path.empty() ? path_ : path, request, timeout),
                        [&](std::exception_ptr e, ControlReply r) {
                            failure = e;
                            if (!e) reply = std::move(r);
@@ -45,6 +45,17 @@ protected:
         return *reply;
     }
 
+    // What ask() threw, or "" if it got an answer.
+    std::string ask_failure(const std::string& request, const std::string& path = {},
+                            std::chrono::milliseconds timeout = 5s) {
+        try {
+            ask(request, path, timeout);
+        } catch (const std::exception& e) {
+            return e.what();
+        }
+        return "";
+    }
+
     // A socket file whose process is gone: bound, then closed without unlinking it.
     void leave_stale_socket() {
         const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
@@ -53,6 +64,22 @@ protected:
         path_.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
         ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
         ::close(fd);
+    }
+
+    // A listener at path_ that is no burrow server: it reads the request line
+    // and answers `answer` (nothing at all if empty), then closes.
+    void fake_server(std::string answer) {
+        auto acceptor = std::make_shared<asio::local::stream_protocol::acceptor>(
+            ctx_, asio::local::stream_protocol::endpoint(path_));
+        asio::co_spawn(
+            ctx_,
+            [acceptor, answer = std::move(answer)]() -> awaitable<void> {
+                auto socket = co_await acceptor->async_accept(use_awaitable);
+                std::string request;
+                co_await asio::async_read_until(socket, asio::dynamic_buffer(request), '\n', use_awaitable);
+                if (!answer.empty()) co_await asio::async_write(socket, asio::buffer(answer), use_awaitable);
+            },
+            [](std::exception_ptr) {});
     }
 
     ControlRequests requests() {
@@ -129,6 +156,27 @@ TEST_F(ControlSocket, SilentClientHoldsNobodyUp) {
     asio::local::stream_protocol::socket silent(ctx_);
     silent.connect(asio::local::stream_protocol::endpoint(path_));  // sends nothing
     EXPECT_TRUE(ask("reload").ok);
+}
+
+TEST_F(ControlSocket, AServerThatClosesWithoutAnAnswerIsAnError) {
+    fake_server("");
+    EXPECT_EQ(ask_failure("reload"), "control socket " + path_ + ": closed without an answer");
+}
+
+TEST_F(ControlSocket, AnAnswerThatIsNeitherOkNorErrorIsAnError) {
+    fake_server("maybe later\n");
+    EXPECT_EQ(ask_failure("reload"), "control socket " + path_ + ": unexpected answer 'maybe later'");
+}
+
+TEST_F(ControlSocket, AServerThatNeverAnswersRunsIntoTheDeadline) {
+    asio::local::stream_protocol::acceptor never_accepts(ctx_, asio::local::stream_protocol::endpoint(path_));
+    EXPECT_EQ(ask_failure("reload", path_, 1s), "control socket " + path_ + ": no answer within 1 s");
+}
+
+TEST_F(ControlSocket, ARequestToAPathTooLongFailsBeforeConnecting) {
+    const std::string path = dir_ + "/" + std::string(120, 'a');
+    EXPECT_EQ(ask_failure("reload", path),
+              "control socket " + path + ": path too long for a Unix socket (107 bytes at most)");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "io/e2e_codec.hpp"
 #include "io/session.hpp"
 #include "io/stream_pump.hpp"
+#include "tests/support/memory_stream.hpp"
 
 namespace burrow::io::test {
 
@@ -126,6 +128,9 @@ struct LateDial {
     bool client_speaks = true;      // false: the client opens the stream and never sends msg1
     bool wrong_client_key = false;  // the client holds another key than the one the endpoint was told
     bool fails = false;             // the dial fails
+    bool throws = false;            // the dial throws instead of saying it failed
+    bool hold = false;              // the dial waits until the test cancels `holding`
+    asio::steady_timer* holding = nullptr;
     int dials = 0;
 };
 
@@ -135,6 +140,7 @@ struct TunnelSetup {
     LateDial* late = nullptr;            // set: the endpoint pump connects the service after the handshake
     bool endpoint_rejects = false;       // the endpoint rejects the stream (unknown_service)
     bool client_refuses = false;         // the client's codec factory refuses the endpoint
+    bool program_in_memory = false;      // the client pump's local side is end a of Tunnel::program_memory
 };
 
 // program <-> client pump <-> client session <-> endpoint session <-> endpoint pump <-> service
@@ -155,6 +161,7 @@ struct Tunnel {
     std::optional<StreamPump::Phase> endpoint_phase_at_start;  // right after start()
     std::optional<PumpError> client_done;                      // what each pump's done_ got
     std::optional<PumpError> endpoint_done;
+    std::optional<MemoryStreamPair> program_memory;  // with TunnelSetup::program_in_memory: end b is the program's
 
     explicit Tunnel(TunnelSetup setup = {}) : program(ctx), service(ctx) {
         LateDial* late = setup.late;
@@ -166,6 +173,7 @@ struct Tunnel {
         // Room for what the client pump writes before the program reads it.
         to_program.b.set_option(asio::socket_base::send_buffer_size(setup.client_send_buffer));
         client_local_fd = to_program.b.native_handle();
+        if (setup.program_in_memory) program_memory = make_memory_stream_pair(ctx.get_executor());
 
         auto client_side = std::make_shared<ClientSide>();
         auto endpoint_side = std::make_shared<EndpointSide>();
@@ -182,8 +190,12 @@ struct Tunnel {
                 return;
             }
             const crypto::Identity* me = late && late->wrong_client_key ? &other_id : &client_id;
-            client_pump = std::make_shared<StreamPump>(s.shared_from_this(), id,
-                                                       std::make_unique<TcpByteStream>(std::move(*program_end)),
+            std::unique_ptr<ByteStream> local;
+            if (program_memory)
+                local = std::move(program_memory->a);
+            else
+                local = std::make_unique<TcpByteStream>(std::move(*program_end));
+            client_pump = std::make_shared<StreamPump>(s.shared_from_this(), id, std::move(local),
                                                        [this](const PumpError& e) { client_done = e; });
             client_pump->set_codec_factory(
                 [this, me, refuses](const std::optional<proto::PeerKey>&,
@@ -216,6 +228,15 @@ struct Tunnel {
                 endpoint_pump->dial_local_after_handshake(
                     [service_end, late]() -> awaitable<StreamPump::Dialed> {
                         ++late->dials;
+                        if (late->throws) throw std::runtime_error("resolving the service: it broke");
+                        if (late->hold) {
+                            asio::steady_timer held(co_await asio::this_coro::executor,
+                                                    asio::steady_timer::time_point::max());
+                            late->holding = &held;
+                            error_code ignored;
+                            co_await held.async_wait(redirect_error(use_awaitable, ignored));
+                            late->holding = nullptr;
+                        }
                         StreamPump::Dialed dialed;
                         if (late->fails) {
                             dialed.cause = std::make_error_code(std::errc::connection_refused);

@@ -57,6 +57,23 @@ TEST(StreamPump, ASessionThatEndsIsAResetForBothEnds) {
     EXPECT_EQ(t.endpoint_pump->download_state(), HalfState::cut);
 }
 
+TEST(StreamPump, AProgramConnectionThatFailsAWriteIsAResetForTheService) {
+    TunnelSetup setup;
+    setup.program_in_memory = true;
+    Tunnel t(setup);
+    t.program_memory->wire->faults(End::a).fail_write = 1;
+    ASSERT_TRUE(t.service.write(pattern(1000)));
+    ASSERT_TRUE(t.run_until([&] { return t.service.read() && t.client_done && t.endpoint_done; }));
+    EXPECT_EQ(t.service.end, "reset");
+    EXPECT_EQ(t.client_done->code, PumpErrc::local_failed) << t.client_done->message();
+    EXPECT_TRUE(t.client_done->detail.starts_with("memory stream: injected write failure")) << t.client_done->detail;
+    EXPECT_EQ(t.client_pump->download_state(), HalfState::cut);
+    EXPECT_TRUE(t.program_memory->wire->reset_by(End::a)) << "the program's connection is reset, not ended";
+    EXPECT_EQ(t.program_memory->wire->written(End::a), 0u);
+    EXPECT_EQ(t.endpoint_done->code, PumpErrc::reset_by_peer) << t.endpoint_done->message();
+    EXPECT_EQ(t.endpoint_done->message(), "stream reset by peer: " + t.client_done->message());
+}
+
 TEST(StreamPump, AWholeDirectionKeepsItsCleanEndThroughALaterReset) {
     // The program reads nothing until the stream is over, through a small
     // receive buffer: most of the service's bytes still wait in the client
@@ -161,12 +178,18 @@ TEST(StreamPumpLateDial, AClientWithoutTheExpectedKeyNeverGetsADial) {
     EXPECT_EQ(t.program.end, "reset");
 }
 
+// A tunnel whose endpoint pump connects the service only after the handshake, as `late` says.
+std::unique_ptr<Tunnel> late_tunnel(LateDial& late) {
+    TunnelSetup setup;
+    setup.late = &late;
+    return std::make_unique<Tunnel>(setup);
+}
+
 TEST(StreamPumpLateDial, AFailedDialResetsTheStreamWithItsReason) {
     LateDial late;
     late.fails = true;
-    TunnelSetup setup;
-    setup.late = &late;
-    Tunnel t(setup);
+    const auto tunnel = late_tunnel(late);
+    Tunnel& t = *tunnel;
     ASSERT_TRUE(t.run_until([&] { return t.program.read() && t.client_done && t.endpoint_done; }));
     EXPECT_EQ(t.program.end, "reset");
     EXPECT_EQ(t.endpoint_done->code, PumpErrc::dial_failed);
@@ -174,6 +197,39 @@ TEST(StreamPumpLateDial, AFailedDialResetsTheStreamWithItsReason) {
     EXPECT_EQ(t.client_done->code, PumpErrc::reset_by_peer);
     EXPECT_EQ(t.client_done->cause, proto::Errc::service_unavailable);
     EXPECT_EQ(t.client_done->message(), "stream reset by peer: connecting to the service: refused here");
+    EXPECT_EQ(late.dials, 1);
+}
+
+TEST(StreamPumpLateDial, ADialThatThrowsResetsTheStreamAsAnInternalError) {
+    LateDial late;
+    late.throws = true;
+    const auto tunnel = late_tunnel(late);
+    Tunnel& t = *tunnel;
+    ASSERT_TRUE(t.run_until([&] { return t.program.read() && t.client_done && t.endpoint_done; }));
+    EXPECT_EQ(t.program.end, "reset");
+    EXPECT_EQ(t.endpoint_pump->phase(), Phase::finished);
+    EXPECT_EQ(t.endpoint_done->code, PumpErrc::dial_failed);
+    EXPECT_EQ(t.client_done->cause, proto::Errc::internal_error);
+    EXPECT_EQ(t.client_done->message(), "stream reset by peer: " + t.endpoint_done->message());
+    EXPECT_EQ(t.endpoint_done->message(), "resolving the service: it broke");
+}
+
+TEST(StreamPumpLateDial, AServiceDialedAfterTheStreamWasResetIsResetNotEnded) {
+    LateDial late;
+    late.hold = true;
+    const auto tunnel = late_tunnel(late);
+    Tunnel& t = *tunnel;
+    ASSERT_TRUE(t.run_until([&] { return late.holding != nullptr; }));
+    t.program.reset();
+    ASSERT_TRUE(t.run_until([&] { return t.client_done && t.endpoint_pump->phase() == Phase::stopping; }));
+    EXPECT_FALSE(t.endpoint_done) << "the pump ends once the dial is back";
+    late.holding->cancel();
+    ASSERT_TRUE(t.run_until([&] { return t.service.read() && t.endpoint_done; }));
+    EXPECT_EQ(t.service.end, "reset");
+    EXPECT_TRUE(t.service.got.empty());
+    EXPECT_EQ(t.client_done->code, PumpErrc::local_failed) << t.client_done->message();
+    EXPECT_EQ(t.endpoint_done->code, PumpErrc::reset_by_peer) << t.endpoint_done->message();
+    EXPECT_EQ(t.endpoint_pump->phase(), Phase::finished);
     EXPECT_EQ(late.dials, 1);
 }
 
