@@ -256,44 +256,27 @@ std::error_code RecordOpener::fail(E2eErrc why) noexcept {
 }
 
 std::error_code RecordOpener::open(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& plain) {
-    struct ToVector final : Output {
-        std::vector<std::uint8_t>& v;
-        explicit ToVector(std::vector<std::uint8_t>& vector) : v(vector) {}
-        std::uint8_t* take(std::size_t n) override {
-            v.resize(v.size() + n);
-            return v.data() + v.size() - n;
-        }
-        void give_back(std::size_t n) override { v.resize(v.size() - n); }
-    } out(plain);
-    return open_into(in, out);
+    const std::size_t start = plain.size();
+    plain.resize(start + partial_.size() + in.size());  // no plaintext of them is longer
+    std::size_t written = 0;
+    const auto ec = open(in, std::span<std::uint8_t>(plain).subspan(start), written);
+    plain.resize(start + written);
+    return ec;
 }
 
 std::error_code RecordOpener::open(std::span<const std::uint8_t> in, std::span<std::uint8_t> out,
                                    std::size_t& written) {
     written = 0;
-    if (out.size() < partial_.size() + in.size()) return live_ ? fail(E2eErrc::malformed) : E2eErrc::closed;
-    struct ToSpan final : Output {
-        std::span<std::uint8_t> s;
-        std::size_t& n_written;
-        ToSpan(std::span<std::uint8_t> span, std::size_t& n) : s(span), n_written(n) {}
-        std::uint8_t* take(std::size_t n) override {
-            n_written += n;
-            return s.data() + n_written - n;
-        }
-        void give_back(std::size_t n) override { n_written -= n; }
-    } sink(out, written);
-    return open_into(in, sink);
-}
-
-std::error_code RecordOpener::open_into(std::span<const std::uint8_t> in, Output& out) {
     if (!live_) return E2eErrc::closed;
+    if (out.size() < partial_.size() + in.size()) return fail(E2eErrc::malformed);
     std::size_t length = 0;
     while (!in.empty()) {
         if (peer_closed_) return fail(E2eErrc::malformed);  // bytes after the end of the stream
         if (partial_.empty() && in.size() >= kHeader) {
             if (auto ec = read_length(in.data(), length)) return fail(static_cast<E2eErrc>(ec.value()));
             if (in.size() >= kHeader + length) {
-                if (auto ec = open_one(in.first(kHeader + length), out)) return ec;
+                if (auto ec = open_one(in.first(kHeader + length), out.data() + written)) return ec;
+                written += length - kTag;
                 in = in.subspan(kHeader + length);
                 continue;
             }
@@ -310,21 +293,20 @@ std::error_code RecordOpener::open_into(std::span<const std::uint8_t> in, Output
         partial_.insert(partial_.end(), in.begin(), in.begin() + take);
         in = in.subspan(take);
         if (partial_.size() == kHeader + length) {
-            if (auto ec = open_one(partial_, out)) return ec;
+            if (auto ec = open_one(partial_, out.data() + written)) return ec;
+            written += partial_.size() - kHeader - kTag;
             std::vector<std::uint8_t>().swap(partial_);  // an idle stream keeps no buffer
         }
     }
     return {};
 }
 
-std::error_code RecordOpener::open_one(std::span<const std::uint8_t> record, Output& out) {
+std::error_code RecordOpener::open_one(std::span<const std::uint8_t> record, std::uint8_t* at) {
     if (counter_ == RecordSealer::kMaxRecords) return fail(E2eErrc::record_limit);
     const std::size_t n = record.size() - kHeader - kTag;
-    std::uint8_t* at = out.take(n);
     step_key(key_, counter_, per_key_);
     if (!decrypt(cipher_, key_, counter_, record, at)) {
         sodium_memzero(at, n);
-        out.give_back(n);
         return fail(E2eErrc::auth_failed);
     }
     ++counter_;

@@ -116,13 +116,8 @@ public:
 
 private:
     friend struct RecordTestAccess;
-    // Where plaintext goes: take(n) gives room for n more bytes, give_back(n) returns the last n.
-    struct Output {
-        virtual std::uint8_t* take(std::size_t n) = 0;
-        virtual void give_back(std::size_t n) = 0;
-    };
-    std::error_code open_into(std::span<const std::uint8_t> in, Output& out);
-    std::error_code open_one(std::span<const std::uint8_t> record, Output& out);
+    // Opens one whole record into `at`, which has room for its plaintext.
+    std::error_code open_one(std::span<const std::uint8_t> record, std::uint8_t* at);
     std::error_code fail(E2eErrc why) noexcept;
 
     E2eSecret key_;
