@@ -23,6 +23,7 @@ public:
         return ec;
     }
     bool can_encode() const override { return inner_->can_encode(); }
+    bool sends_records() const override { return inner_->sends_records(); }
     std::size_t plain_fits(std::size_t room) const override { return inner_->plain_fits(room); }
     std::error_code encode(std::span<const std::uint8_t> plain, std::vector<std::uint8_t>& out) override {
         return inner_->encode(plain, out);

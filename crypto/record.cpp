@@ -301,6 +301,15 @@ std::error_code RecordOpener::open(std::span<const std::uint8_t> in, std::span<s
     return {};
 }
 
+std::size_t RecordOpener::record_part(std::span<const std::uint8_t> in) const noexcept {
+    const std::size_t held = partial_.size();
+    if (held + in.size() < kHeader) return in.size();
+    const std::uint8_t first = held > 0 ? partial_[0] : in[0];
+    const std::uint8_t second = held > 1 ? partial_[1] : in[1 - held];
+    const std::size_t length = static_cast<std::size_t>(first) << 8 | second;
+    return std::min(in.size(), kHeader + length - held);
+}
+
 std::error_code RecordOpener::open_one(std::span<const std::uint8_t> record, std::uint8_t* at) {
     if (counter_ == RecordSealer::kMaxRecords) return fail(E2eErrc::record_limit);
     const std::size_t n = record.size() - kHeader - kTag;

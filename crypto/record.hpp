@@ -113,6 +113,9 @@ public:
     bool mid_record() const noexcept { return !partial_.empty(); }
     // Bytes of a partial record held (at most 2 + kMaxCipher).
     std::size_t held() const noexcept { return partial_.size(); }
+    // How many leading bytes of `in` belong to the record under way (or the
+    // next one): open() on them opens at most that one record.
+    std::size_t record_part(std::span<const std::uint8_t> in) const noexcept;
 
 private:
     friend struct RecordTestAccess;

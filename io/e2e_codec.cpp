@@ -31,6 +31,7 @@ public:
     }
 
     bool can_encode() const override { return hs_.done(); }
+    bool sends_records() const override { return sealer_.has_value(); }
 
     std::size_t plain_fits(std::size_t room) const override {
         if (!sealer_) return room;

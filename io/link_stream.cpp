@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crypto/e2e_errc.hpp"
+#include "crypto/link_records.hpp"
 
 namespace burrow::io {
 namespace {
@@ -45,6 +46,7 @@ public:
     std::optional<std::size_t> try_read(std::span<std::uint8_t> buf) override {
         if (!pending_.empty()) return take_pending(buf);
         if (at_eof_) return 0;
+        if (opener_.raw_due() > 0) return read_raw(buf);
         for (;;) {
             // Records open straight into a caller buffer with room for all a read
             // can hold; into a scratch one otherwise, the rest kept for later.
@@ -55,7 +57,7 @@ public:
             if (!got) return std::nullopt;
             if (*got == 0) {
                 at_eof_ = true;
-                if (opener_.mid_record()) throw std::runtime_error("link: the connection ended in the middle of a record");
+                if (opener_.mid_record()) throw std::runtime_error(kCutShort);
                 return 0;
             }
             std::size_t n = 0;
@@ -79,7 +81,7 @@ public:
 
     awaitable<void> write_all(std::span<const std::uint8_t> bytes) override {
         if (bytes.empty()) co_return;
-        const std::size_t n = crypto::RecordSealer::sealed_size(bytes.size());
+        const std::size_t n = sealer_.wire_size(bytes);
         const auto out = std::make_unique_for_overwrite<std::uint8_t[]>(n);
         const std::span<std::uint8_t> sealed(out.get(), n);
         if (auto ec = sealer_.seal(bytes, sealed)) fail(ec);
@@ -96,6 +98,20 @@ private:
     // for records to open straight into it.
     static constexpr std::size_t kDirectBelow = 4096;
 
+    static constexpr const char* kCutShort = "link: the connection ended in the middle of a record";
+
+    // An end-to-end payload goes from the transport to the caller as it is.
+    std::optional<std::size_t> read_raw(std::span<std::uint8_t> buf) {
+        const auto room = static_cast<std::size_t>(std::min<std::uint64_t>(opener_.raw_due(), buf.size()));
+        const auto got = transport_->try_read(buf.first(room));
+        if (got && *got == 0) {
+            at_eof_ = true;
+            throw std::runtime_error(kCutShort);
+        }
+        if (got) opener_.passed_raw(*got);
+        return got;
+    }
+
     std::size_t take_pending(std::span<std::uint8_t> buf) {
         const std::size_t n = std::min(pending_.size() - pending_at_, buf.size());
         std::memcpy(buf.data(), pending_.data() + pending_at_, n);
@@ -108,8 +124,8 @@ private:
     }
 
     std::unique_ptr<ByteStream> transport_;
-    crypto::RecordSealer sealer_;
-    crypto::RecordOpener opener_;
+    crypto::LinkSealer sealer_;
+    crypto::LinkOpener opener_;
     std::vector<std::uint8_t> pending_;  // plaintext the caller had no room for
     std::size_t pending_at_ = 0;
     bool at_eof_ = false;

@@ -66,12 +66,21 @@ void Session::spawn_loops() {
           spdlog::level::debug);
 }
 
+// Bytes count as received once their frame is whole: a new transport
+// starts at a frame boundary, where both ends of a link begin to tell sealed
+// bytes from end-to-end ones (docs/PROTOCOL.md §1.3, §3.6).
+std::error_code Session::receive(std::span<const std::uint8_t> bytes) {
+    const std::size_t partial_before = mux_.partial_frame_bytes();
+    const auto ec = mux_.receive(bytes);
+    resumption_.received(partial_before + bytes.size() - mux_.partial_frame_bytes());
+    return ec;
+}
+
 awaitable<void> Session::read_loop(std::shared_ptr<ByteStream> transport, unsigned generation) {
     if (!initial_input_.empty()) {
         const auto input = std::move(initial_input_);
         initial_input_.clear();
-        resumption_.received(input.size());
-        const auto ec = mux_.receive(input);
+        const auto ec = receive(input);
         dispatch();
         if (ec) {
             close("protocol error: " + ec.message());
@@ -91,8 +100,7 @@ awaitable<void> Session::read_loop(std::shared_ptr<ByteStream> transport, unsign
             break;
         }
         last_heard_ = std::chrono::steady_clock::now();
-        resumption_.received(n);
-        const auto ec = mux_.receive(buf.first(n));
+        const auto ec = receive(buf.first(n));
         dispatch();
         if (ec) {
             close("protocol error: " + ec.message());
@@ -200,6 +208,7 @@ bool Session::resume(std::unique_ptr<ByteStream> transport, std::uint64_t peer_r
         return false;
     }
     const std::size_t replayed = replay_.size() - before;
+    mux_.drop_partial_frame();
     transport_ = std::move(transport);
     peer_ = transport_->describe();
     suspended_ = false;
@@ -334,6 +343,7 @@ void Session::handle(proto::MuxEvent&& event) {
                 else
                     mux_.grant(e.stream, e.bytes.size(), proto::Clock::now());
             },
+            [&](StreamEndToEnd& e) { with_stream(e.stream, [](StreamHandler& h) { h.on_end_to_end(); }); },
             [&](StreamFin& e) { with_stream(e.stream, [](StreamHandler& h) { h.on_fin(); }); },
             [&](StreamReset& e) {
                 with_stream(e.stream, [&](StreamHandler& h) { h.on_reset(e.code, e.reason); });

@@ -33,6 +33,8 @@ public:
     virtual void on_accepted(const std::optional<proto::PeerKey>& /*acceptor_key*/) {}
     virtual void on_rejected(proto::Errc code, const std::string& reason) = 0;
     virtual void on_data(std::vector<std::uint8_t>&& bytes) = 0;  // must grant() them later
+    // The peer's bytes are end-to-end records from here on (its DATA carries the E2E flag).
+    virtual void on_end_to_end() {}
     virtual void on_fin() = 0;
     virtual void on_reset(proto::Errc code, const std::string& reason) = 0;
     virtual void on_writable() = 0;
@@ -111,6 +113,7 @@ public:
     asio::any_io_executor executor() const noexcept { return executor_; }
 
 private:
+    std::error_code receive(std::span<const std::uint8_t> bytes);
     awaitable<void> read_loop(std::shared_ptr<ByteStream> transport, unsigned generation);
     awaitable<void> write_loop(std::shared_ptr<ByteStream> transport, unsigned generation);
     awaitable<void> liveness_loop();

@@ -18,6 +18,8 @@ public:
     virtual std::error_code decode(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& plain) = 0;
     // True once local bytes may be encoded.
     virtual bool can_encode() const = 0;
+    // True once what encode() and finish() append is end-to-end records.
+    virtual bool sends_records() const = 0;
     // The most plaintext whose encoding fits in `room` stream bytes.
     virtual std::size_t plain_fits(std::size_t room) const = 0;
     // Before can_encode(), encode() and finish() fail and append nothing.

@@ -173,6 +173,9 @@ awaitable<void> StreamPump::upload() {
             co_await up_wake_.park();
             continue;
         }
+        // The handshake's messages are queued: what follows is records, which
+        // links need not seal again.
+        if (codec_ && codec_->sends_records()) mux.mark_end_to_end(id_);
         const std::size_t room = mux.send_capacity(id_);
         const std::size_t fits = codec_ ? codec_->plain_fits(room) : room;
         if (fits == 0) {

@@ -13,7 +13,7 @@ bool is_session_level(FrameType t) noexcept {
 
 std::uint8_t allowed_flags(FrameType t) noexcept {
     switch (t) {
-        case FrameType::data: return kFlagFin;
+        case FrameType::data: return kFlagFin | kFlagE2e;
         case FrameType::ping: return kFlagAck;
         default: return 0;
     }

@@ -15,7 +15,7 @@ enum class FrameType : std::uint8_t {
     open = 1,     // new stream: initial window, target
     accept = 2,   // stream opened: initial window
     reject = 3,   // stream refused: code, reason
-    data = 4,     // bytes; flag fin = no more data this way
+    data = 4,     // bytes; flag fin = no more data this way, e2e = bytes are end-to-end records
     window = 5,   // credit grant; stream 0 = session
     reset = 6,    // stream aborted both ways: code, reason
     ping = 7,     // stream 0: 8 opaque bytes; flag ack = the answer
@@ -31,6 +31,7 @@ inline constexpr std::uint8_t kResumeFrameType = 11;   // session id (16) | secr
 inline constexpr std::uint8_t kResumedFrameType = 12;  // u64 received
 
 inline constexpr std::uint8_t kFlagFin = 0x01;  // on data
+inline constexpr std::uint8_t kFlagE2e = 0x02;  // on data: the payload is end-to-end records, unsealed on links
 inline constexpr std::uint8_t kFlagAck = 0x01;  // on ping
 
 struct FrameHeader {

@@ -26,7 +26,15 @@ public:
 
     void set_max_payload(std::uint32_t max_payload) noexcept { max_payload_ = max_payload; }
     // Bytes of a partial frame held right now.
-    std::size_t buffered() const noexcept { return header_fill_ + payload_.size(); }
+    std::size_t buffered() const noexcept {
+        return have_header_ && payload_.size() == header_.length ? 0 : header_fill_ + payload_.size();
+    }
+    // Forgets the partial frame (its bytes will come again on a new transport).
+    void drop_partial() noexcept {
+        header_fill_ = 0;
+        have_header_ = false;
+        payload_.clear();
+    }
 
 private:
     std::uint32_t max_payload_;

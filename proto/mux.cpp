@@ -223,6 +223,10 @@ std::error_code Mux::on_data(const FrameHeader& h, std::span<const std::uint8_t>
     }
     s->recv_remaining -= static_cast<std::uint32_t>(payload.size());
     s->recv_held += static_cast<std::uint32_t>(payload.size());
+    if ((h.flags & kFlagE2e) && !s->e2e_in) {
+        s->e2e_in = true;
+        events_.emplace_back(StreamEndToEnd{h.stream});
+    }
     if (!payload.empty()) events_.emplace_back(StreamData{h.stream, {payload.begin(), payload.end()}});
     if (h.flags & kFlagFin) {
         s->fin_received = true;
@@ -493,17 +497,29 @@ std::size_t Mux::buffered_bytes() const noexcept {
     return total;
 }
 
+void Mux::mark_end_to_end(StreamId id) noexcept {
+    Stream* s = find(id);
+    if (!s || s->e2e_out) return;
+    s->e2e_out = true;
+    s->sealed_left = s->send_buf.size();
+}
+
 void Mux::take_turn(StreamId id, std::uint32_t max_chunk, std::vector<std::uint8_t>& out) {
     Stream* s = find(id);
     if (!s) return;
     s->scheduled = false;
     if (s->fin_sent) return;
-    const std::size_t n = std::min<std::size_t>(s->send_buf.size(), max_chunk);
+    std::size_t n = std::min<std::size_t>(s->send_buf.size(), max_chunk);
+    // A frame carries bytes from one side of the end-to-end mark only.
+    const bool sealed_first = s->sealed_left > 0;
+    if (sealed_first) n = std::min(n, s->sealed_left);
+    s->sealed_left -= std::min(n, s->sealed_left);
     const bool fin = s->fin_queued && n == s->send_buf.size();
     if (n == 0 && !fin) return;
+    std::uint8_t flags = fin ? kFlagFin : 0;
+    if (s->e2e_out && !sealed_first && n > 0) flags |= kFlagE2e;
     std::uint8_t header[FrameHeader::kSize];
-    FrameHeader{FrameType::data, static_cast<std::uint8_t>(fin ? kFlagFin : 0), id, static_cast<std::uint32_t>(n)}
-        .encode(header);
+    FrameHeader{FrameType::data, flags, id, static_cast<std::uint32_t>(n)}.encode(header);
     out.insert(out.end(), header, header + FrameHeader::kSize);
     s->send_buf.take(n, out);
     if (fin) {

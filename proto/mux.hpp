@@ -83,6 +83,9 @@ struct StreamData {
     StreamId stream;
     std::vector<std::uint8_t> bytes;
 };
+struct StreamEndToEnd {  // the peer's bytes on this stream are end-to-end records from here on
+    StreamId stream;
+};
 struct StreamFin {
     StreamId stream;
 };
@@ -108,9 +111,9 @@ struct GoAwayReceived {
     std::string reason;
 };
 
-using MuxEvent = std::variant<Ready, StreamOpened, StreamAccepted, StreamRejected, StreamData, StreamFin,
-                              StreamReset, StreamWritable, ControlReceived, PongReceived, GoAwayReceived,
-                              AckReceived>;
+using MuxEvent = std::variant<Ready, StreamOpened, StreamAccepted, StreamRejected, StreamData, StreamEndToEnd,
+                              StreamFin, StreamReset, StreamWritable, ControlReceived, PongReceived,
+                              GoAwayReceived, AckReceived>;
 
 class Mux {
 public:
@@ -133,6 +136,10 @@ public:
     // empty); otherwise as much as fits is copied and `bytes` is untouched.
     std::size_t send(StreamId id, std::vector<std::uint8_t>&& bytes);
     std::size_t send_capacity(StreamId id) const noexcept;
+    // Bytes sent on `id` from now on are end-to-end records: their DATA
+    // frames carry the E2E flag, so links pass them on unsealed (bytes
+    // queued before stay in frames without it). Once per stream; later calls do nothing.
+    void mark_end_to_end(StreamId id) noexcept;
     // Asks for a StreamWritable event once the stream's capacity is above zero again.
     void want_writable(StreamId id) noexcept;
     void finish(StreamId id);  // half-close: no more data from this side
@@ -152,6 +159,13 @@ public:
     // ends (PROTOCOL.md §3.4).
     void goaway(Errc code, std::string_view reason);
     void send_control(const ControlMessage& message);
+
+    // Bytes of the frame under way that receive() holds: they count as
+    // received only once the frame is whole.
+    std::size_t partial_frame_bytes() const noexcept { return reader_.buffered(); }
+    // A new transport takes over from the frame boundary the peer was told:
+    // the partial frame's bytes will come again.
+    void drop_partial_frame() noexcept { reader_.drop_partial(); }
 
     // Bytes to write; stable until consume_output(), frames queued meanwhile go behind.
     std::span<const std::uint8_t> pending_output();
@@ -187,6 +201,9 @@ private:
         bool fin_received = false;
         bool blocked = false;                     // send() was cut short by credit
         bool scheduled = false;                   // waiting for an output turn
+        bool e2e_out = false;                     // mark_end_to_end() called
+        std::size_t sealed_left = 0;              // of send_buf, bytes queued before that
+        bool e2e_in = false;                      // the peer flagged its DATA E2E
     };
 
     std::error_code on_frame(const FrameHeader& h, std::span<const std::uint8_t> payload);

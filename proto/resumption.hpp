@@ -2,8 +2,9 @@
 // The resumable part of a session (docs/PROTOCOL.md §3.6), without I/O: the
 // ticket, the bytes written and not yet acknowledged, the bytes received and
 // when to acknowledge them, and what to replay when a new transport takes
-// over. The session hands it every byte it writes and counts every byte it
-// reads; time comes in as an argument.
+// over. The session hands it every byte it writes and counts the bytes it
+// reads once their frame is whole (so every count sent is a frame boundary,
+// where a new transport starts); time comes in as an argument.
 //
 // Only the acceptor issues a ticket (enable()); the initiator takes the one
 // it is sent (take_ticket()). A peer that stops acknowledging while bytes

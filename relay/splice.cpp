@@ -10,6 +10,7 @@ public:
     void on_accepted(const std::optional<proto::PeerKey>&) override { owner_->on_accepted(side_); }
     void on_rejected(proto::Errc c, const std::string& r) override { owner_->on_rejected(side_, c, r); }
     void on_data(std::vector<std::uint8_t>&& b) override { owner_->on_data(side_, std::move(b)); }
+    void on_end_to_end() override { owner_->on_end_to_end(side_); }
     void on_fin() override { owner_->on_fin(side_); }
     void on_reset(proto::Errc c, const std::string& r) override { owner_->on_reset(side_, c, r); }
     void on_writable() override { owner_->on_writable(side_); }
@@ -90,7 +91,14 @@ void Splice::on_rejected(int side, proto::Errc code, const std::string& reason) 
 
 void Splice::on_data(int side, std::vector<std::uint8_t>&& bytes) {
     if (observer_) observer_->on_data(target_, side, bytes);
+    sides_[side].pending_bytes += bytes.size();
     sides_[side].pending.push_back(std::move(bytes));
+    forward(side);
+}
+
+void Splice::on_end_to_end(int side) {
+    Side& s = sides_[side];  // the mux tells this once per stream
+    s.end_to_end_after = s.pending_bytes;
     forward(side);
 }
 
@@ -118,6 +126,13 @@ void Splice::forward(int from) {
     if (dst.detached) return;
     auto& out = dst.session->mux();
     std::size_t handed = 0;
+    // The mark goes to the other mux between the bytes it came between.
+    const auto mark_when_due = [&] {
+        if (src.end_to_end_after != 0) return;
+        out.mark_end_to_end(dst.id);
+        src.end_to_end_after.reset();
+    };
+    mark_when_due();
     while (!src.pending.empty()) {
         auto& front = src.pending.front();
         const std::size_t rest = front.size() - src.front_offset;
@@ -126,6 +141,9 @@ void Splice::forward(int from) {
                                   ? out.send(dst.id, std::move(front))
                                   : out.send(dst.id, std::span<const std::uint8_t>(front).subspan(src.front_offset));
         handed += n;
+        src.pending_bytes -= n;
+        if (src.end_to_end_after) *src.end_to_end_after -= std::min(n, *src.end_to_end_after);
+        mark_when_due();
         if (n < rest) {
             src.front_offset += n;
             break;

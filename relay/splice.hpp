@@ -6,6 +6,7 @@
 // granted that side, never more.
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ private:
         proto::StreamId id = 0;
         proto::Fifo<std::vector<std::uint8_t>> pending;  // received from this side, not yet handed on
         std::size_t front_offset = 0;
+        std::size_t pending_bytes = 0;
+        // Of pending_bytes, those that came before this side's E2E mark: once
+        // they are handed on, the other side's half is marked too.
+        std::optional<std::size_t> end_to_end_after;
         bool fin_in = false;    // this side sent FIN
         bool fin_out = false;   // FIN passed on to this side
         bool detached = false;
@@ -52,6 +57,7 @@ private:
     void on_accepted(int side);
     void on_rejected(int side, proto::Errc code, const std::string& reason);
     void on_data(int side, std::vector<std::uint8_t>&& bytes);
+    void on_end_to_end(int side);
     void on_fin(int side);
     void on_reset(int side, proto::Errc code, const std::string& reason);
     void on_writable(int side);

@@ -14,7 +14,7 @@ case $name in
   e2e) sources=("$repo"/crypto/{e2e_errc,e2e_handshake,record,identity,key_files}.cpp); libs=(-lsodium -lcrypto) ;;
   config) sources=("$repo/app/config.cpp" "$repo"/proto/*.cpp); libs=() ;;
   resume) sources=("$repo"/proto/*.cpp); libs=() ;;
-  link) sources=("$repo"/crypto/{e2e_errc,record}.cpp "$repo"/proto/*.cpp); libs=(-lsodium -lcrypto) ;;
+  link) sources=("$repo"/crypto/{e2e_errc,record,link_records}.cpp "$repo"/proto/*.cpp); libs=(-lsodium -lcrypto) ;;
   *) echo "fuzz.sh: unknown target '$name'" >&2; exit 2 ;;
 esac
 mkdir -p "$build"

@@ -65,3 +65,24 @@ def digest_check(port, data):
         s.shutdown(socket.SHUT_WR)
         reply = recv_all(s)
     assert reply == digest_reply(data), f"reply {reply!r} for {len(data)} bytes sent"
+
+
+def marker_traffic():
+    """A random marker, an HTTP page of 2,000 lines that hold it (its name
+    and body) and 2,000 lines holding it to send up: (marker, page, body, up)."""
+    marker = f"burrow-marker-{secrets.token_hex(20)}".encode()
+    page = f"marker-{secrets.token_hex(6)}.txt"
+    body = b"".join(b"%d down " % i + marker + b"\n" for i in range(2000))
+    up = b"".join(marker + b" up %d\n" % i for i in range(2000))
+    return marker, page, body, up
+
+
+def write_endpoint_config(path, relay_addr, relay_key, services, e2e=True):
+    """An endpoint.toml for "lab" with `services` (name -> address), each
+    end-to-end encrypted or each `e2e = false`."""
+    def service(addr):
+        return f'"{addr}"' if e2e else f'{{ address = "{addr}", e2e = false }}'
+    lines = "".join(f"{name} = {service(addr)}\n" for name, addr in services.items())
+    path.write_text(f'name = "lab"\nrelay = "{relay_addr}"\nrelay_key = "{relay_key}"\n\n[services]\n{lines}')
+    return path
+

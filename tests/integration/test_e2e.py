@@ -18,7 +18,7 @@ import subprocess
 
 import pytest
 
-from clients import curl_check, digest_reply
+from clients import curl_check, digest_reply, marker_traffic, write_endpoint_config
 from conftest import (BURROW, COMMAND_TIMEOUT, TAP_BURROW, describe, error_lines,
                       start_endpoint)
 
@@ -61,18 +61,10 @@ def test_relay_carries_only_ciphertext(tap_relay, procs, keys, forward, burrow, 
     show in the relay's bytes; with the services set `e2e = false` they do
     (which shows the tap log sees the streams)."""
     relay = tap_relay()
-    marker = f"burrow-marker-{secrets.token_hex(20)}".encode()
-    page = f"marker-{secrets.token_hex(6)}.txt"
-    body = b"".join(b"%d down " % i + marker + b"\n" for i in range(2000))
+    marker, page, body, up = marker_traffic()
     (http_server.root / page).write_bytes(body)
-    up = b"".join(marker + b" up %d\n" % i for i in range(2000))
-
-    def service(addr):
-        return f'"{addr}"' if e2e else f'{{ address = "{addr}", e2e = false }}'
-    config = tmp_path / "endpoint.toml"
-    config.write_text(f'name = "lab"\nrelay = "{relay.addr}"\nrelay_key = "{relay.key}"\n\n'
-                      f'[services]\nweb = {service(http_server.addr)}\n'
-                      f'digest = {service(digest_server.addr)}\n')
+    config = write_endpoint_config(tmp_path / "endpoint.toml", relay.addr, relay.key,
+                                   {"web": http_server.addr, "digest": digest_server.addr}, e2e)
     start_endpoint(procs, "-c", config, env=keys.env("lab"))
 
     try:

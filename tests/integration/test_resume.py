@@ -19,8 +19,9 @@ from conftest import (COMMAND_TIMEOUT, PYTHON, SUPPORT, describe, listening_port
 
 
 class CutProxy:
-    def __init__(self, procs, target):
-        self.proc = procs.start([PYTHON, "-u", str(SUPPORT / "cut_proxy.py"), target], name="cut proxy")
+    def __init__(self, procs, target, capture=None):
+        argv = [PYTHON, "-u", str(SUPPORT / "cut_proxy.py"), target] + ([str(capture)] if capture else [])
+        self.proc = procs.start(argv, name="cut proxy")
         self.addr = f"127.0.0.1:{listening_port(self.proc.wait_for_line('listening on'))}"
 
     def cut(self):
@@ -42,13 +43,14 @@ def through(relay, proxy):
 
 @pytest.fixture
 def cut_lab(procs, keys, relay, sshd, http_server):
-    """A relay, an endpoint and a forward, both of the latter behind cut proxies."""
+    """A relay, an endpoint and a forward, both of the latter behind cut
+    proxies. `web` is end-to-end encrypted, `plainweb` (the same server) is not."""
     client_proxy, endpoint_proxy = CutProxy(procs, relay.addr), CutProxy(procs, relay.addr)
     ep = start_endpoint(procs, *through(relay, endpoint_proxy).args, "--name", "lab",
                         "--service", f"ssh={sshd.addr}", "--service", f"web={http_server.addr}",
-                        env=keys.env("lab"))
-    fwd = start_forward(procs, *through(relay, client_proxy).args, specs=["0:lab:ssh", "0:lab:web"],
-                        env=keys.env("client"))
+                        "--service", f"plainweb={http_server.addr},e2e=off", env=keys.env("lab"))
+    fwd = start_forward(procs, *through(relay, client_proxy).args,
+                        specs=["0:lab:ssh", "0:lab:web", "0:lab:plainweb"], env=keys.env("client"))
     return types.SimpleNamespace(relay=relay, client_proxy=client_proxy, endpoint_proxy=endpoint_proxy,
                                  endpoint=ep, forward=fwd)
 
@@ -169,11 +171,12 @@ def test_curl_download_survives_cuts(cut_lab, http_server):
 
 
 def test_altered_link_bytes_cost_only_a_reconnect(cut_lab, http_server):
-    """A bit flipped on the wire between the endpoint and the relay fails the
-    link's record authentication (docs/PROTOCOL.md §1.3): the relay drops
-    that connection, the session resumes on a new one and replays what was
-    lost, so the download arrives intact and nothing altered is delivered."""
-    port = cut_lab.forward.port_for("lab/web")
+    """A bit flipped on the wire between the endpoint and the relay, in bytes
+    the link seals (a stream without end-to-end records), fails the link's
+    record authentication (docs/PROTOCOL.md §1.3): the relay drops that
+    connection, the session resumes on a new one and replays what was lost,
+    so the download arrives intact and nothing altered is delivered."""
+    port = cut_lab.forward.port_for("lab/plainweb")
     cut_lab.endpoint_proxy.flip_next()
     result = run(["curl", "-sS", "-m", "60", f"http://127.0.0.1:{port}/blob.bin"], None)
     assert result.returncode == 0, describe(result) + cut_lab.relay.proc.report(tail=20)

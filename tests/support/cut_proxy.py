@@ -1,7 +1,10 @@
 """A TCP proxy whose connections can be cut on demand, to break burrow's
 transports the way a NAT rebinding or a dropped Wi-Fi does.
 
-    cut_proxy.py TARGET_HOST:TARGET_PORT      prints "listening on 127.0.0.1:PORT"
+    cut_proxy.py TARGET_HOST:TARGET_PORT [CAPTURE_FILE]
+                                              prints "listening on 127.0.0.1:PORT";
+                                              appends every byte it passes, both
+                                              ways, to CAPTURE_FILE if given
     SIGUSR1: reset every open connection (RST both ways); new ones are served.
     SIGUSR2: toggle refusing new connections (an outage that lasts).
     SIGHUP: flip the low bit of the last byte of the next chunk sent to the
@@ -15,6 +18,7 @@ import sys
 
 host, port = sys.argv[1].rsplit(":", 1)
 target = (host, int(port))
+capture = open(sys.argv[2], "ab", buffering=0) if len(sys.argv) > 2 else None
 listener = socket.socket()
 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 listener.bind(("127.0.0.1", 0))
@@ -93,6 +97,8 @@ while True:
             state["flip"] = False
             data = data[:-1] + bytes([data[-1] ^ 1])
             print(f"flipped a bit of byte {len(data) - 1} of a {len(data)}-byte chunk", flush=True)
+        if capture:
+            capture.write(data)
         try:
             peers[sock].sendall(data)
         except OSError:

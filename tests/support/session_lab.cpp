@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "crypto/link_keys.hpp"
+#include "io/link_stream.hpp"
 #include "tests/support/run_until.hpp"
 
 namespace burrow::io::test {
@@ -13,6 +15,25 @@ Bytes pattern(std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(i * 7 + i / 251);
     return out;
 }
+
+namespace {
+
+crypto::E2eSecret link_key(int connection, bool from_initiator) {
+    std::array<std::uint8_t, crypto::E2eSecret::kSize> bytes;
+    bytes.fill(static_cast<std::uint8_t>(connection * 2 + (from_initiator ? 1 : 0)));
+    return crypto::E2eSecret(bytes);
+}
+
+// One end of connection number `connection`, as the lab's transport says.
+std::unique_ptr<ByteStream> end_of(std::unique_ptr<ByteStream> stream, LabTransport transport, int connection,
+                                   bool initiator) {
+    if (transport == LabTransport::plain) return stream;
+    crypto::LinkKeys keys{crypto::RecordSealer(crypto::Cipher::chacha20poly1305, link_key(connection, initiator)),
+                          crypto::RecordOpener(crypto::Cipher::chacha20poly1305, link_key(connection, !initiator))};
+    return make_link_stream(std::move(stream), std::move(keys));
+}
+
+}  // namespace
 
 proto::ResumeTicket lab_ticket() {
     proto::ResumeTicket t;
@@ -50,15 +71,17 @@ void SessionRecord::on_stream_opened(Session& s, proto::StreamId id, const std::
     s.flush();
 }
 
-SessionLab::SessionLab(bool resumable, Liveness liveness)
+SessionLab::SessionLab(bool resumable, Liveness liveness, LabTransport transport)
     : initiator_events(std::make_shared<SessionRecord>(false)),
-      acceptor_events(std::make_shared<SessionRecord>(resumable)) {
+      acceptor_events(std::make_shared<SessionRecord>(resumable)),
+      transport(transport) {
     auto link = make_memory_stream_pair(ctx.get_executor());
     wire = link.wire;
-    initiator = std::make_shared<Session>(ctx.get_executor(), std::move(link.a), proto::Role::initiator,
-                                          proto::MuxLimits{}, initiator_events, liveness);
-    acceptor = std::make_shared<Session>(ctx.get_executor(), std::move(link.b), proto::Role::acceptor,
-                                         proto::MuxLimits{}, acceptor_events, liveness);
+    ++connections;
+    initiator = std::make_shared<Session>(ctx.get_executor(), end_of(std::move(link.a), transport, connections, true),
+                                          proto::Role::initiator, proto::MuxLimits{}, initiator_events, liveness);
+    acceptor = std::make_shared<Session>(ctx.get_executor(), end_of(std::move(link.b), transport, connections, false),
+                                         proto::Role::acceptor, proto::MuxLimits{}, acceptor_events, liveness);
     initiator->start();
     acceptor->start();
 }
@@ -106,8 +129,9 @@ bool SessionLab::resume_both() {
     wire = link.wire;
     const std::uint64_t initiator_has = initiator->received_total();
     const std::uint64_t acceptor_has = acceptor->received_total();
-    const bool a = initiator->resume(std::move(link.a), acceptor_has);
-    const bool b = acceptor->resume(std::move(link.b), initiator_has);
+    ++connections;
+    const bool a = initiator->resume(end_of(std::move(link.a), transport, connections, true), acceptor_has);
+    const bool b = acceptor->resume(end_of(std::move(link.b), transport, connections, false), initiator_has);
     return a && b;
 }
 

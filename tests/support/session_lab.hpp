@@ -27,6 +27,7 @@ public:
     void on_accepted(const std::optional<proto::PeerKey>&) override { accepted = true; }
     void on_rejected(proto::Errc code, const std::string& reason) override { rejected = {code, reason}; }
     void on_data(std::vector<std::uint8_t>&& bytes) override;
+    void on_end_to_end() override { ++end_to_end; }
     void on_fin() override { fin = true; }
     void on_reset(proto::Errc code, const std::string& reason) override { reset = {code, reason}; }
     void on_writable() override { ++writable; }
@@ -38,6 +39,7 @@ public:
     bool accepted = false;
     std::optional<std::pair<proto::Errc, std::string>> rejected;
     Bytes data;
+    int end_to_end = 0;
     bool fin = false;
     std::optional<std::pair<proto::Errc, std::string>> reset;
     int writable = 0;
@@ -90,8 +92,12 @@ struct LabStream {
     std::shared_ptr<StreamRecord> far;   // the acceptor's side; null when it refused the stream
 };
 
+// How the lab connects the sessions: memory streams as they are, or link
+// streams over them (io/link_stream.hpp) with new keys on each connection.
+enum class LabTransport { plain, link };
+
 struct SessionLab {
-    explicit SessionLab(bool resumable = false, Liveness liveness = {});
+    explicit SessionLab(bool resumable = false, Liveness liveness = {}, LabTransport transport = LabTransport::plain);
     ~SessionLab();
 
     // Runs until `done()` (or a hang is caught); its result.
@@ -114,6 +120,8 @@ struct SessionLab {
     std::shared_ptr<SessionRecord> acceptor_events;
     std::shared_ptr<Session> initiator;
     std::shared_ptr<Session> acceptor;
+    LabTransport transport;
+    int connections = 0;
 };
 
 bool run_lab(asio::io_context& ctx, const std::function<bool()>& done);

@@ -97,11 +97,27 @@ TEST(FrameHeader, FlagBitZeroIsAllowedOnDataAndPingOnly) {
 TEST(FrameHeader, UndefinedFlagBitsAreMalformed) {
     for (FrameType t : kAllTypes) {
         const StreamId stream = is_session_level(t) ? 0 : 1;
-        for (int bit = 1; bit < 8; ++bit)
+        for (int bit = 1; bit < 8; ++bit) {
+            if (t == FrameType::data && bit == 1) continue;  // E2E
             EXPECT_EQ(decode(raw_header(static_cast<std::uint8_t>(t), static_cast<std::uint8_t>(1 << bit), stream, 0)),
                       Errc::malformed_frame)
                 << static_cast<int>(t) << " bit " << bit;
+        }
     }
+}
+
+TEST(FrameHeader, E2eFlagIsAllowedOnDataOnlyAndKept) {
+    for (FrameType t : kAllTypes) {
+        const StreamId stream = is_session_level(t) ? 0 : 1;
+        const auto got = decode(raw_header(static_cast<std::uint8_t>(t), kFlagE2e, stream, 0));
+        if (t == FrameType::data)
+            EXPECT_FALSE(got);
+        else
+            EXPECT_EQ(got, Errc::malformed_frame) << static_cast<int>(t);
+    }
+    FrameHeader h;
+    ASSERT_FALSE(decode(raw_header(4, kFlagE2e | kFlagFin, 1, 5), h));
+    EXPECT_EQ(h.flags, kFlagE2e | kFlagFin);
 }
 
 TEST(FrameHeader, AckFlagOnPingIsKept) {

@@ -65,7 +65,7 @@ TEST(MuxHostile, UnknownFrameTypeIsFatal) {
 
 TEST(MuxHostile, UndefinedFlagBitIsFatal) {
     Hostile h;
-    expect_fatal(h.mux, h.feed(frame(FrameType::data, 0x02, 1, {})), Errc::malformed_frame);
+    expect_fatal(h.mux, h.feed(frame(FrameType::data, 0x04, 1, {})), Errc::malformed_frame);
     Hostile h2;
     expect_fatal(h2.mux, h2.feed(payload_frame(FrameType::open, 1, {0, 0, 0, 0, 0, 'a'}, kFlagFin)),
                  Errc::malformed_frame);
