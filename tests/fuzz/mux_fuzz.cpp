@@ -151,8 +151,13 @@ private:
         }
         mux_.accept(e.stream);
         send_some(e.stream, 100);
+        if (e.stream % 3 == 0) mux_.mark_end_to_end(e.stream);  // what follows the 100 bytes is flagged
     }
-    void on(StreamAccepted& e) { send_some(e.stream, 3000); }
+    void on(StreamAccepted& e) {
+        mux_.mark_end_to_end(e.stream);  // all of it in DATA flagged E2E
+        send_some(e.stream, 3000);
+    }
+    void on(StreamEndToEnd& e) { mux_.mark_end_to_end(e.stream); }  // as a relay passes the mark on
     void on(StreamRejected&) {}
     void on(StreamData& e) {
         mux_.grant(e.stream, e.bytes.size(), {});
