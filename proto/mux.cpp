@@ -64,7 +64,7 @@ Mux::Mux(Role role, MuxLimits limits)
     reader_.set_max_payload(limits_.max_frame_payload);
     std::vector<std::uint8_t> hello;
     ByteWriter w(hello);
-    w.u16(kProtocolVersion);
+    w.u16(kMinProtocolVersion);
     w.u16(kProtocolVersion);
     w.u32(limits_.session_window);
     w.u32(limits_.max_frame_payload);
@@ -124,12 +124,16 @@ std::error_code Mux::on_hello(std::span<const std::uint8_t> payload) {
     r.u16(max_version);
     r.u32(session_window);
     r.u32(max_payload);
-    if (kProtocolVersion < min_version || kProtocolVersion > max_version)
+    const std::uint16_t version = std::min(kProtocolVersion, max_version);
+    if (min_version > max_version || version < std::max(kMinProtocolVersion, min_version))
         return fail(Errc::unsupported_version, "peer speaks versions " + std::to_string(min_version) + ".." +
-                                                   std::to_string(max_version) + ", this side 1");
+                                                   std::to_string(max_version) + ", this side " +
+                                                   std::to_string(kMinProtocolVersion) + ".." +
+                                                   std::to_string(kProtocolVersion));
     if (max_payload < kMinFramePayload || max_payload > FrameHeader::kMaxPayload || session_window > kMaxCredit)
         return fail(Errc::malformed_frame, "HELLO settings out of range");
     peer_hello_seen_ = true;
+    version_ = version;
     peer_max_payload_ = max_payload;
     session_send_credit_ = session_window;
     events_.emplace_back(Ready{});
@@ -203,6 +207,8 @@ std::error_code Mux::on_reject(const FrameHeader& h, std::span<const std::uint8_
 }
 
 std::error_code Mux::on_data(const FrameHeader& h, std::span<const std::uint8_t> payload) {
+    if ((h.flags & kFlagE2e) && version_ < kEndToEndFlagVersion)
+        return fail(Errc::malformed_frame, "E2E flag on a session of version 1");
     if (payload.size() > session_recv_remaining_) return fail(Errc::flow_control, "data beyond session credit");
     session_recv_remaining_ -= static_cast<std::uint32_t>(payload.size());
     Stream* s = find(h.stream);
@@ -499,7 +505,7 @@ std::size_t Mux::buffered_bytes() const noexcept {
 
 void Mux::mark_end_to_end(StreamId id) noexcept {
     Stream* s = find(id);
-    if (!s || s->e2e_out) return;
+    if (!s || s->e2e_out || version_ < kEndToEndFlagVersion) return;
     s->e2e_out = true;
     s->sealed_left = s->send_buf.size();
 }

@@ -43,7 +43,11 @@
 
 namespace burrow::proto {
 
-inline constexpr std::uint16_t kProtocolVersion = 1;
+// The versions this side speaks (docs/PROTOCOL.md §3.2); a session uses the
+// highest both speak. Version 2 adds the E2E flag on DATA (§1.3, §2.3).
+inline constexpr std::uint16_t kMinProtocolVersion = 1;
+inline constexpr std::uint16_t kProtocolVersion = 2;
+inline constexpr std::uint16_t kEndToEndFlagVersion = 2;
 
 // The side that dialed the transport is the initiator; it opens odd stream ids.
 enum class Role : std::uint8_t { initiator, acceptor };
@@ -138,7 +142,8 @@ public:
     std::size_t send_capacity(StreamId id) const noexcept;
     // Bytes sent on `id` from now on are end-to-end records: their DATA
     // frames carry the E2E flag, so links pass them on unsealed (bytes
-    // queued before stay in frames without it). Once per stream; later calls do nothing.
+    // queued before stay in frames without it). Once per stream; later
+    // calls do nothing, and so does any call on a session of version 1.
     void mark_end_to_end(StreamId id) noexcept;
     // Asks for a StreamWritable event once the stream's capacity is above zero again.
     void want_writable(StreamId id) noexcept;
@@ -176,6 +181,8 @@ public:
 
     bool failed() const noexcept { return static_cast<bool>(failure_); }
     bool ready() const noexcept { return peer_hello_seen_; }
+    // The version both sides settled on (0 before the peer's HELLO).
+    std::uint16_t version() const noexcept { return version_; }
     bool peer_going_away() const noexcept { return peer_goaway_; }
     // The largest payload the peer accepts (from its HELLO; 1 KiB before it).
     std::uint32_t peer_max_payload() const noexcept { return peer_max_payload_ ? peer_max_payload_ : 1024; }
@@ -246,6 +253,7 @@ private:
     std::uint32_t session_recv_remaining_;
     std::uint32_t session_recv_to_grant_ = 0;
     std::uint32_t peer_max_payload_ = 0;
+    std::uint16_t version_ = 0;
     Clock::duration min_rtt_{};
     std::size_t busy_streams_ = 0;           // streams with Stream::busy set
     bool peer_hello_seen_ = false;

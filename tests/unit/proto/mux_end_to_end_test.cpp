@@ -116,5 +116,34 @@ TEST(MuxEndToEnd, PartialFrameBytesAreHeldUntilTheFrameIsWholeAndCanBeDropped) {
     EXPECT_EQ(data_for(drain_events(h.mux), 1), "abcdef");
 }
 
+// A peer of version 1 (as Hostile's HELLO says) knows no E2E flag.
+TEST(MuxEndToEnd, OnAVersionOneSessionNothingIsFlagged) {
+    Hostile h;
+    ASSERT_EQ(h.mux.version(), 1);
+    ASSERT_FALSE(h.feed(open_frame(1, 4096, "lab/ssh")));
+    drain_events(h.mux);
+    h.mux.accept(1);
+    h.mux.mark_end_to_end(1);
+    ASSERT_EQ(h.mux.send(1, filled(100)), 100u);
+    const auto frames = data_frames(h.mux);
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].header.flags, 0);
+}
+
+TEST(MuxEndToEnd, TheFlagFromAPeerOfVersionOneIsMalformed) {
+    Hostile h;
+    ASSERT_FALSE(h.feed(open_frame(1, 4096, "lab/ssh")));
+    drain_events(h.mux);
+    h.mux.accept(1);
+    expect_fatal(h.mux, h.feed(frame(FrameType::data, kFlagE2e, 1, bytes("x"))), Errc::malformed_frame);
+}
+
+TEST(MuxEndToEnd, TwoSidesOfThisVersionSettleOnTwo) {
+    Link link;
+    link.establish();
+    EXPECT_EQ(link.client.version(), 2);
+    EXPECT_EQ(link.server.version(), 2);
+}
+
 }  // namespace
 }  // namespace burrow::proto

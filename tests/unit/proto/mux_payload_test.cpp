@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "tests/unit/proto/mux_harness.hpp"
 
 namespace burrow::proto {
@@ -35,8 +37,8 @@ TEST(MuxHello, PeerHelloMakesTheMuxReady) {
     EXPECT_TRUE(std::holds_alternative<Ready>(events[0]));
 }
 
-TEST(MuxHello, VersionRangeWithoutOneIsUnsupported) {
-    for (auto [lo, hi] : {std::pair{2, 3}, std::pair{0, 0}, std::pair{2, 1}, std::pair{0xffff, 0xffff}}) {
+TEST(MuxHello, VersionRangeWithoutOneOrTwoIsUnsupported) {
+    for (auto [lo, hi] : {std::pair{3, 4}, std::pair{0, 0}, std::pair{2, 1}, std::pair{0xffff, 0xffff}}) {
         Mux m = fresh_acceptor();
         HelloFields f;
         f.min_version = static_cast<std::uint16_t>(lo);
@@ -45,10 +47,26 @@ TEST(MuxHello, VersionRangeWithoutOneIsUnsupported) {
     }
 }
 
-TEST(MuxHello, VersionRangeAroundOneIsAccepted) {
-    Mux m = fresh_acceptor();
-    EXPECT_FALSE(m.receive(hello_frame({.min_version = 0, .max_version = 9})));
-    EXPECT_TRUE(m.ready());
+TEST(MuxHello, TheHighestVersionBothSpeakIsUsed) {
+    for (auto [lo, hi, used] : {std::tuple{0, 9, 2}, std::tuple{1, 1, 1}, std::tuple{0, 1, 1}, std::tuple{2, 3, 2},
+                                std::tuple{1, 2, 2}}) {
+        Mux m = fresh_acceptor();
+        HelloFields f;
+        f.min_version = static_cast<std::uint16_t>(lo);
+        f.max_version = static_cast<std::uint16_t>(hi);
+        EXPECT_FALSE(m.receive(hello_frame(f))) << lo << ".." << hi;
+        EXPECT_TRUE(m.ready());
+        EXPECT_EQ(m.version(), used) << lo << ".." << hi;
+    }
+}
+
+TEST(MuxHello, ThisSideOffersVersionsOneToTwo) {
+    Mux m(Role::acceptor);
+    const auto hellos = of_type(take_output(m), FrameType::hello);
+    ASSERT_EQ(hellos.size(), 1u);
+    ASSERT_GE(hellos[0].payload.size(), 4u);
+    EXPECT_EQ(load_be16(hellos[0].payload.data()), 1);
+    EXPECT_EQ(load_be16(hellos[0].payload.data() + 2), 2);
 }
 
 TEST(MuxHello, ShortHelloIsMalformed) {
