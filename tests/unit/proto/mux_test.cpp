@@ -202,7 +202,7 @@ TEST(Mux, EachSideSendsHelloImmediately) {
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(frames[0].header.type, FrameType::hello);
     EXPECT_EQ(frames[0].header.stream, 0u);
-    EXPECT_EQ(frames[0].payload, hello_payload({1, 1, 123456, 4096}));
+    EXPECT_EQ(frames[0].payload, hello_payload({1, 2, 123456, 4096}));
 }
 
 TEST(Mux, HelloTradeMakesBothSidesReady) {
