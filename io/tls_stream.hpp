@@ -28,6 +28,8 @@ public:
     Impl& impl() noexcept { return *impl_; }
     bool server() const noexcept { return server_; }
     const std::string& tcp_congestion() const noexcept { return tcp_congestion_; }
+    // For connections from now on (a reload); open ones keep theirs.
+    void set_tcp_congestion(std::string name) { tcp_congestion_ = std::move(name); }
 
 private:
     std::unique_ptr<Impl> impl_;

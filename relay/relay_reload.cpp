@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/session.hpp"
+#include "io/tls_stream.hpp"
 #include "relay/relay.hpp"
 #include "relay/splice.hpp"
 
@@ -22,6 +23,13 @@ std::size_t Relay::reload(RelayOptions options, std::string* expose_failure) {
     options_.limits = options.limits;
     admission_.set_limits(options_.limits.admission());
     options_.mux = options.mux;
+    if (options.tcp_congestion != options_.tcp_congestion) {
+        options_.tcp_congestion = std::move(options.tcp_congestion);
+        tls_->set_tcp_congestion(options_.tcp_congestion);
+        spdlog::info("reload: new connections use {}; open ones keep theirs",
+                     options_.tcp_congestion.empty() ? "the system's congestion control"
+                                                     : "tcp_congestion = \"" + options_.tcp_congestion + "\"");
+    }
     std::set<SessionId> revoked;
     for (const auto& [id, record] : sessions_.records())
         if (!options_.policy.knows(record.key)) revoked.insert(id);

@@ -95,3 +95,24 @@ def test_a_malformed_name_is_a_config_error(burrow, tmp_path, value):
     assert result.returncode != 0, describe(result)
     assert "relay.toml:2" in result.stderr.decode(), describe(result)
     assert "'tcp_congestion' must name a TCP congestion control" in result.stderr.decode(), describe(result)
+
+
+def test_a_reload_gives_new_connections_the_new_setting(make_relay, procs, keys, burrow, http_server, choices):
+    first, second = choices
+    if first == second:
+        pytest.skip("this kernel offers one congestion control besides its default")
+    relay = make_relay(top=f'tcp_congestion = "{first}"\n')
+    start_endpoint(procs, *relay.args, "--name", "lab", "--service", f"web={http_server.addr}",
+                   env=keys.env("lab"))
+    wait_for("the endpoint's session", lambda: len(algorithms(local_port=relay.port)) == 1)
+    assert algorithms(local_port=relay.port) == [first]
+
+    relay.config.write_text(relay.config.read_text().replace(f'tcp_congestion = "{first}"',
+                                                             f'tcp_congestion = "{second}"'))
+    result = burrow("relay", "reload", "-c", relay.config, env=keys.env("relay"))
+    assert result.returncode == 0, describe(result)
+    relay.proc.wait_for_line(contains=f'new connections use tcp_congestion = "{second}"', stream="stderr")
+    fwd = start_forward(procs, *relay.args, specs=["0:lab:web"], env=keys.env("client"))
+    curl_check(keys.env("client"), fwd.port_for("lab/web"), "small.txt", http_server.sha256["small.txt"])
+    wait_for("two sessions at the relay", lambda: len(algorithms(local_port=relay.port)) == 2)
+    assert sorted(algorithms(local_port=relay.port)) == sorted([first, second])
